@@ -1,0 +1,150 @@
+"""``mlb-assets``: the command line for people (demo, migrations, UI, summaries)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from mlb_assets.lib import settings
+
+DEMO_SEASON = 2016
+
+
+def _dagster_home(home: Path) -> Path:
+    """The local Dagster instance in MLB_ASSETS_HOME (SQLite storage, telemetry off)."""
+    path = home / "dagster"
+    path.mkdir(parents=True, exist_ok=True)
+    config = path / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    return path
+
+
+def _print_table(rows: Sequence[tuple[str, object]]) -> None:
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"  {name:<{width}}  {value}")
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from mlb_assets.lib.warehouse import migrate
+    from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
+
+    url = settings.database_url(args.database_url)
+    engine = create_warehouse_engine(url)
+    before = migrate.current_revision(engine)
+    migrate.upgrade(engine, args.revision)
+    print(f"{safe_url(url)}: {before or 'empty'} -> {migrate.current_revision(engine)}")
+    return 0
+
+
+def cmd_seasons(args: argparse.Namespace) -> int:
+    from mlb_assets.lib.archives.catalog import ArchiveCatalog
+
+    root = settings.archive_dir(args.archive_dir)
+    if root is None:
+        print("no archive mirror configured (set MLB_ASSETS_ARCHIVE_DIR or pass --archive-dir)")
+        return 2
+    for season, sources in sorted(ArchiveCatalog(root).seasons().items()):
+        print(f"{season}: {', '.join(sorted(sources))}")
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
+    from mlb_assets.lib.warehouse.summary import table_counts
+
+    url = settings.database_url(args.database_url)
+    print(f"warehouse {safe_url(url)}")
+    _print_table(list(table_counts(create_warehouse_engine(url)).items()))
+    return 0
+
+
+def _season_range(season: int) -> tuple[date, date]:
+    from mlb_assets.resources import build_resources
+
+    archive = build_resources()["archive"]
+    games = archive.season(season).games  # type: ignore[attr-defined]
+    if games.empty:
+        raise SystemExit(f"no archive data found for season {season}")
+    return min(games["game_date"]), max(games["game_date"])
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    if args.database_url:
+        os.environ[settings.DATABASE_URL_ENV] = args.database_url
+    home = settings.home_dir()
+    from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
+    from mlb_assets.lib.warehouse.summary import table_counts
+    from mlb_assets.runner import run_season_backfill
+
+    url = settings.database_url()
+    started = time.perf_counter()
+    print(f"mlb-assets demo: season {args.season} -> warehouse {safe_url(url)}")
+    print(f"state directory {home} (runs visible with `mlb-assets ui`)")
+    start, end = _season_range(args.season)
+    print(f"backfilling {start}..{end} as one run")
+    result = run_season_backfill(start, end, dagster_home=_dagster_home(home), quiet=args.quiet)
+    elapsed = time.perf_counter() - started
+    if not result.success:
+        print(f"demo run {result.run_id} FAILED after {elapsed:.1f}s", file=sys.stderr)
+        return 1
+    print(f"\nseason {args.season} done in {elapsed:.1f}s (run {result.run_id})")
+    _print_table(list(table_counts(create_warehouse_engine(url)).items()))
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    home = settings.home_dir()
+    env = {**os.environ, "DAGSTER_HOME": str(_dagster_home(home))}
+    command = ["dagster", "dev", "-m", "mlb_assets.definitions", "-p", str(args.port)]
+    print(f"DAGSTER_HOME={env['DAGSTER_HOME']} {' '.join(command)}")
+    os.execvpe(command[0], command, env)
+    return 0  # pragma: no cover - exec does not return
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mlb-assets",
+        description="MLB betting analytics on Dagster: archives, odds, line movements, models.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="backfill a real season through every asset and summarize")
+    demo.add_argument("--season", type=int, default=DEMO_SEASON, help="season (default 2016)")
+    demo.add_argument("--database-url", help="warehouse URL (default: MLB_ASSETS_DATABASE_URL "
+                      "or the embedded SQLite file)")
+    demo.add_argument("--quiet", action="store_true", help="only warnings from Dagster")
+    demo.set_defaults(func=cmd_demo)
+
+    mig = sub.add_parser("migrate", help="upgrade the warehouse schema (run before deploying)")
+    mig.add_argument("--database-url", help="warehouse URL")
+    mig.add_argument("--revision", default="head", help="target revision (default head)")
+    mig.set_defaults(func=cmd_migrate)
+
+    seasons = sub.add_parser("seasons", help="list the seasons found in the archive mirror")
+    seasons.add_argument("--archive-dir", help="mirror directory (default MLB_ASSETS_ARCHIVE_DIR)")
+    seasons.set_defaults(func=cmd_seasons)
+
+    summary = sub.add_parser("summary", help="row counts of the warehouse tables")
+    summary.add_argument("--database-url", help="warehouse URL")
+    summary.set_defaults(func=cmd_summary)
+
+    ui = sub.add_parser("ui", help="open the Dagster UI on the local instance")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Markets: normalized odds snapshots, opening/closing lines and line movements."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pandas as pd
+import sqlalchemy as sa
+
+from mlb_assets.defs.ingestion.assets import games, raw_odds_payloads
+from mlb_assets.defs.partitions import (
+    date_label,
+    game_date_partitions,
+    markdown_preview,
+    partition_dates,
+    single_run_backfill,
+)
+from mlb_assets.lib.archives.season import SBR_SOURCE, SeasonArchives, concat, in_dates
+from mlb_assets.lib.line_movements import MovementParams, compute_line_movements
+from mlb_assets.lib.snapshots import normalize_quotes
+from mlb_assets.lib.warehouse.load import read_frame, replace_dates
+from mlb_assets.lib.warehouse.schema import games as games_table
+from mlb_assets.lib.warehouse.schema import line_movements as line_movements_table
+from mlb_assets.lib.warehouse.schema import odds_snapshots as odds_snapshots_table
+from mlb_assets.lib.warehouse.schema import opening_closing_lines as open_close_table
+from mlb_assets.lib.warehouse.store import stable_id, write_quarantine
+from mlb_assets.resources.archive import ArchiveResource
+from mlb_assets.resources.warehouse import WarehouseResource
+
+
+def _season_quotes(season: SeasonArchives, start, end) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    """The season's quotes for games dated in [start, end], with game date and lineage."""
+    dates = season.games.set_index("game_id")["game_date"]
+    quotes = season.quotes.assign(game_date=season.quotes["game_id"].map(dates))
+    quotes = quotes[in_dates(quotes, start, end)]
+    file = season.file_for("pinnacle_archive")
+    payload_id = stable_id(file.source, file.sha256) if file else None
+    return quotes.assign(source=file.source if file else None, payload_id=payload_id)
+
+
+def _normalize(quotes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if quotes.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    parts = [
+        (normalize_quotes(group, source=source), group[["game_id", "game_date", "payload_id"]])
+        for source, group in quotes.groupby("source", sort=False)
+    ]
+    snapshots, bad = [], []
+    for normalized, context in parts:
+        lineage = context.drop_duplicates("game_id").set_index("game_id")
+        snap = normalized.snapshots
+        snap = snap.assign(
+            game_date=snap["game_id"].map(lineage["game_date"]),
+            payload_id=snap["game_id"].map(lineage["payload_id"]),
+        )
+        snapshots.append(snap)
+        bad.append(normalized.quarantine)
+    return concat(snapshots), concat(bad)
+
+
+@dg.asset(
+    group_name="markets",
+    kinds={"python", "sql"},
+    partitions_def=game_date_partitions,
+    backfill_policy=single_run_backfill,
+    deps=[raw_odds_payloads, games],
+    description=(
+        "Every price change as received (American odds): one row per book x market x side x "
+        "change with its captured_at (UTC). Unchanged re-quotes collapse; rows with invalid "
+        "prices or points land in quarantine. Re-materializing a date changes nothing."
+    ),
+)
+def odds_snapshots(
+    context: dg.AssetExecutionContext, archive: ArchiveResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    start, end = partition_dates(context)
+    quotes = concat(_season_quotes(s, start, end) for s in archive.seasons_between(start, end))
+    snapshots, bad = _normalize(quotes)
+    with warehouse.begin() as connection:
+        written = replace_dates(connection, odds_snapshots_table, snapshots, start, end)
+        quarantined = write_quarantine(connection, "odds_snapshots", bad, start, end)
+    context.log.info(
+        f"odds_snapshots {date_label(start, end)}: {len(quotes)} quotes -> {written} changes, "
+        f"{quarantined} quarantined"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "row_count": written,
+            "quotes_read": len(quotes),
+            "quarantined": quarantined,
+            "games": int(snapshots["game_id"].nunique()) if written else 0,
+            "books": dg.MetadataValue.json(
+                sorted(snapshots["book"].unique().tolist()) if written else []
+            ),
+            "preview": markdown_preview(snapshots),
+        }
+    )
+
+
+def _season_open_close(season: SeasonArchives, start, end) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    lines = season.workbook_lines
+    file = season.file_for(SBR_SOURCE)
+    if lines.empty or file is None:
+        return pd.DataFrame()
+    dates = season.games.set_index("game_id")["game_date"]
+    lines = lines.assign(
+        game_date=lines["game_id"].map(dates),
+        source=file.source,
+        payload_id=stable_id(file.source, file.sha256),
+    )
+    return lines[in_dates(lines, start, end)]
+
+
+@dg.asset(
+    group_name="markets",
+    kinds={"python", "sql"},
+    partitions_def=game_date_partitions,
+    backfill_policy=single_run_backfill,
+    deps=[raw_odds_payloads, games],
+    description=(
+        "Opening and closing lines of archives that carry no timestamps (the season "
+        "workbooks). The close comes after any decision time: point-in-time features may "
+        "use the opening line only; the close serves as a target proxy and for CLV."
+    ),
+)
+def opening_closing_lines(
+    context: dg.AssetExecutionContext, archive: ArchiveResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    start, end = partition_dates(context)
+    frame = concat(_season_open_close(s, start, end) for s in archive.seasons_between(start, end))
+    columns = [c.name for c in open_close_table.columns]
+    frame = frame.reindex(columns=columns) if not frame.empty else frame
+    with warehouse.begin() as connection:
+        written = replace_dates(connection, open_close_table, frame, start, end)
+    context.log.info(f"opening_closing_lines {date_label(start, end)}: {written} rows")
+    return dg.MaterializeResult(
+        metadata={"row_count": written, "preview": markdown_preview(frame)}
+    )
+
+
+class LineMovementConfig(dg.Config):
+    """When a bettor decides, and what counts as steam (a fast, large move)."""
+
+    decision_minutes_before: int = MovementParams.decision_minutes_before
+    steam_window_minutes: int = MovementParams.steam_window_minutes
+    steam_min_move_prob: float = MovementParams.steam_min_move_prob
+
+    def params(self) -> MovementParams:
+        return MovementParams(
+            decision_minutes_before=self.decision_minutes_before,
+            steam_window_minutes=self.steam_window_minutes,
+            steam_min_move_prob=self.steam_min_move_prob,
+        )
+
+
+@dg.asset(
+    group_name="markets",
+    kinds={"python", "sql"},
+    partitions_def=game_date_partitions,
+    backfill_policy=single_run_backfill,
+    deps=[odds_snapshots, games],
+    description=(
+        "Per game x book x market x side: opening line and time, the line in effect at "
+        "decision time, the closing line (last before first pitch), number of moves, largest "
+        "single move and net move in no-vig probability points, moves in the 1h/3h before "
+        "decision time, and a steam flag for a fast large move."
+    ),
+)
+def line_movements(
+    context: dg.AssetExecutionContext, config: LineMovementConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    start, end = partition_dates(context)
+    with warehouse.connect() as connection:
+        snapshots = read_frame(
+            connection,
+            sa.select(odds_snapshots_table).where(
+                odds_snapshots_table.c.game_date.between(start, end)
+            ),
+        )
+        schedule = read_frame(
+            connection,
+            sa.select(games_table.c.game_id, games_table.c.game_date, games_table.c.start_time_utc)
+            .where(games_table.c.game_date.between(start, end)),
+        )
+    movements = _movements(snapshots, schedule, config.params())
+    with warehouse.begin() as connection:
+        written = replace_dates(connection, line_movements_table, movements, start, end)
+    steam = int(movements["steam"].sum()) if written else 0
+    context.log.info(f"line_movements {date_label(start, end)}: {written} rows, {steam} steam")
+    return dg.MaterializeResult(
+        metadata={
+            "row_count": written,
+            "steam_moves": steam,
+            "games_without_start_time": int(schedule["start_time_utc"].isna().sum()),
+            "preview": markdown_preview(movements),
+        }
+    )
+
+
+def _movements(snapshots: pd.DataFrame, schedule: pd.DataFrame, params: MovementParams) -> pd.DataFrame:
+    timed = schedule.dropna(subset=["start_time_utc"])
+    if snapshots.empty or timed.empty:
+        return pd.DataFrame()
+    movements = compute_line_movements(snapshots, timed[["game_id", "start_time_utc"]], params)
+    movements = movements.assign(game_date=movements["game_id"].map(timed.set_index("game_id")["game_date"]))
+    return movements.reindex(columns=[c.name for c in line_movements_table.columns])

@@ -1,0 +1,1 @@
+"""The warehouse: schema, engines, migrations and bulk loads (SQLite or Postgres)."""

@@ -1,0 +1,181 @@
+"""Bulk reads and writes of DataFrames, the same calls on SQLite and Postgres.
+
+Postgres loads go through ``COPY ... FROM STDIN`` (CSV), never row-by-row INSERTs; SQLite
+loads use the driver's ``executemany`` with values already in SQLAlchemy's storage format.
+A partition is replaced inside the caller's transaction, so a crash leaves it either as it
+was or complete.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+COPY_CHUNK_BYTES = 8 * 1024 * 1024
+SQLITE_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+class LoadError(ValueError):
+    """A frame does not fit the table it is loaded into."""
+
+
+def _check_columns(table: sa.Table, frame: pd.DataFrame) -> list[sa.Column]:
+    missing_required = [
+        c.name
+        for c in table.columns
+        if c.name not in frame.columns and not c.nullable and c.server_default is None
+    ]
+    if missing_required:
+        raise LoadError(f"{table.name}: frame lacks required columns {missing_required}")
+    unknown = sorted(set(frame.columns) - set(table.columns.keys()))
+    if unknown:
+        raise LoadError(f"{table.name}: frame has columns the table lacks: {unknown}")
+    return [c for c in table.columns if c.name in frame.columns]
+
+
+def _is_type(column: sa.Column, kind: type) -> bool:
+    return isinstance(column.type, kind)
+
+
+def _utc(series: pd.Series) -> pd.Series:
+    values = pd.to_datetime(series, utc=True)
+    return values
+
+
+def _as_objects(values: pd.Series) -> list[object]:
+    """Python values with every missing marker (NaN, NaT, pd.NA) turned into None."""
+    return values.astype(object).where(values.notna(), None).tolist()
+
+
+def _integers(series: pd.Series, column: sa.Column) -> pd.Series:
+    numeric = pd.to_numeric(series, errors="raise")
+    finite = numeric.dropna()
+    if not np.all(np.equal(np.mod(finite, 1), 0)):
+        raise LoadError(f"column {column.name}: non-integral values for an integer column")
+    return numeric.astype("Int64")
+
+
+def _sqlite_values(column: sa.Column, series: pd.Series) -> list[object]:
+    if _is_type(column, sa.DateTime):
+        return _as_objects(_utc(series).dt.strftime(SQLITE_DATETIME_FORMAT))
+    if _is_type(column, sa.Date):
+        return _as_objects(pd.to_datetime(series).dt.strftime("%Y-%m-%d"))
+    if _is_type(column, sa.JSON):
+        return [None if v is None else json.dumps(v, default=str) for v in series.tolist()]
+    if _is_type(column, sa.Boolean):
+        return _as_objects(series.astype("boolean").astype("Int64"))
+    if _is_type(column, sa.Integer):
+        return _as_objects(_integers(series, column))
+    if _is_type(column, sa.Float):
+        return _as_objects(pd.to_numeric(series).astype(float))
+    return _as_objects(series)
+
+
+def _csv_series(column: sa.Column, series: pd.Series) -> pd.Series:
+    if _is_type(column, sa.DateTime):
+        return _utc(series).dt.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+    if _is_type(column, sa.Date):
+        return pd.to_datetime(series).dt.strftime("%Y-%m-%d")
+    if _is_type(column, sa.JSON):
+        return series.map(lambda v: None if v is None else json.dumps(v, default=str))
+    if _is_type(column, sa.LargeBinary):
+        return series.map(lambda v: None if v is None else "\\x" + bytes(v).hex())
+    if _is_type(column, sa.Boolean):
+        return series.astype("boolean").map({True: "t", False: "f"})
+    if _is_type(column, sa.Integer):
+        return _integers(series, column)
+    return series
+
+
+def _copy_postgres(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    columns = _check_columns(table, frame)
+    csv_frame = pd.DataFrame({c.name: _csv_series(c, frame[c.name]) for c in columns})
+    buffer = io.StringIO()
+    csv_frame.to_csv(buffer, index=False, header=False, na_rep="")
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    statement = f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv)"
+    text = buffer.getvalue()
+    driver_connection = connection.connection.driver_connection
+    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for start in range(0, len(text), COPY_CHUNK_BYTES):
+            copy.write(text[start : start + COPY_CHUNK_BYTES])
+
+
+def _insert_sqlite(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    columns = _check_columns(table, frame)
+    value_lists = [_sqlite_values(c, frame[c.name]) for c in columns]
+    rows = list(zip(*value_lists, strict=True))
+    names = ", ".join(f'"{c.name}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.executemany(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', rows)
+    finally:
+        cursor.close()
+
+
+def bulk_insert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+    """Append ``frame`` to ``table`` (COPY on Postgres); returns the number of rows."""
+    if frame.empty:
+        return 0
+    if connection.dialect.name == "postgresql":
+        _copy_postgres(connection, table, frame)
+    else:
+        _insert_sqlite(connection, table, frame)
+    return len(frame)
+
+
+def delete_dates(
+    connection: sa.Connection,
+    table: sa.Table,
+    start: date,
+    end: date,
+    *,
+    where: Sequence[sa.ColumnElement[bool]] = (),
+) -> int:
+    """Delete the rows of ``table`` whose game_date lies in [start, end]."""
+    statement = sa.delete(table).where(table.c.game_date.between(start, end), *where)
+    return connection.execute(statement).rowcount
+
+
+def replace_dates(
+    connection: sa.Connection, table: sa.Table, frame: pd.DataFrame, start: date, end: date
+) -> int:
+    """Replace a date range's rows with ``frame`` (idempotent re-materialization)."""
+    inside = frame.empty or pd.to_datetime(frame["game_date"]).dt.date.between(start, end).all()
+    if not inside:
+        raise LoadError(f"{table.name}: rows outside the partition range {start}..{end}")
+    delete_dates(connection, table, start, end)
+    return bulk_insert(connection, table, frame)
+
+
+def existing_keys(
+    connection: sa.Connection, column: sa.Column, values: Iterable[object]
+) -> set[object]:
+    """Which of ``values`` are already present in ``column`` (queried in chunks)."""
+    wanted = list(dict.fromkeys(values))
+    found: set[object] = set()
+    for start in range(0, len(wanted), 5_000):
+        chunk = wanted[start : start + 5_000]
+        found.update(connection.execute(sa.select(column).where(column.in_(chunk))).scalars())
+    return found
+
+
+def read_frame(connection: sa.Connection, statement: sa.Select) -> pd.DataFrame:
+    """Run a SELECT into a DataFrame, with UTC-aware timestamps and python dates."""
+    result = connection.execute(statement)
+    frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for column in statement.selected_columns:
+        if column.name not in frame.columns:
+            continue
+        if isinstance(column.type, sa.DateTime):
+            frame[column.name] = pd.to_datetime(frame[column.name], utc=True)
+        elif isinstance(column.type, sa.Date):
+            frame[column.name] = pd.to_datetime(frame[column.name]).dt.date
+    return frame

@@ -1,0 +1,132 @@
+"""The warehouse schema: the SQLAlchemy tables that queries and loads use.
+
+Migrations in ``mlb_assets/migrations`` create exactly these tables; a test compares the
+migrated database with this metadata, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# A UTC timestamp. SQLite has no time zones: values are stored as UTC and made aware on read.
+UtcDateTime = sa.DateTime(timezone=True)
+
+raw_payloads = sa.Table(
+    "raw_payloads",
+    metadata,
+    sa.Column("payload_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("source_ref", sa.Text, nullable=False, comment="file name or request path"),
+    sa.Column("content_hash", sa.String(64), nullable=False, comment="sha256 of body"),
+    sa.Column("media_type", sa.String(128), nullable=False),
+    sa.Column("request_params", sa.JSON, nullable=True, comment="never holds secrets"),
+    sa.Column("fetched_at", UtcDateTime, nullable=False),
+    sa.Column("byte_size", sa.Integer, nullable=False),
+    sa.Column("body", sa.LargeBinary, nullable=False, comment="the payload exactly as received"),
+    sa.UniqueConstraint("source", "content_hash", name="uq_raw_payloads_source_hash"),
+)
+
+games = sa.Table(
+    "games",
+    metadata,
+    sa.Column("game_id", sa.String(16), primary_key=True, comment="HOME + YYYYMMDD + game no."),
+    sa.Column("season", sa.Integer, nullable=False),
+    sa.Column("game_date", sa.Date, nullable=False, comment="America/New_York calendar date"),
+    sa.Column("game_number", sa.SmallInteger, nullable=False, comment="0 single, 1/2 DH"),
+    sa.Column("away_team", sa.String(3), nullable=False),
+    sa.Column("home_team", sa.String(3), nullable=False),
+    sa.Column("start_time_utc", UtcDateTime, nullable=True),
+    sa.Column("away_pitcher", sa.Text, nullable=True),
+    sa.Column("home_pitcher", sa.Text, nullable=True),
+    sa.Column("away_score", sa.SmallInteger, nullable=True),
+    sa.Column("home_score", sa.SmallInteger, nullable=True),
+    sa.Column("day_night", sa.String(1), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("sources", sa.Text, nullable=False, comment="sources that know this game"),
+    sa.Index("ix_games_game_date", "game_date"),
+)
+
+odds_snapshots = sa.Table(
+    "odds_snapshots",
+    metadata,
+    sa.Column("snapshot_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("game_id", sa.String(16), nullable=False),
+    sa.Column("game_date", sa.Date, nullable=False),
+    sa.Column("book", sa.String(64), nullable=False),
+    sa.Column("market", sa.String(16), nullable=False),
+    sa.Column("side", sa.String(8), nullable=False),
+    sa.Column("point", sa.Float, nullable=True),
+    sa.Column("price_american", sa.Integer, nullable=False, comment="as received"),
+    sa.Column("captured_at", UtcDateTime, nullable=False),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("payload_id", sa.BigInteger, nullable=True, comment="raw_payloads lineage"),
+    sa.Index("ix_odds_snapshots_game_date", "game_date"),
+    sa.Index(
+        "ix_odds_snapshots_key_time", "game_id", "book", "market", "side", "captured_at"
+    ),
+)
+
+opening_closing_lines = sa.Table(
+    "opening_closing_lines",
+    metadata,
+    sa.Column("game_id", sa.String(16), primary_key=True),
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("market", sa.String(16), primary_key=True),
+    sa.Column("side", sa.String(8), primary_key=True),
+    sa.Column("game_date", sa.Date, nullable=False),
+    sa.Column("open_point", sa.Float, nullable=True),
+    sa.Column("open_price", sa.Integer, nullable=True),
+    sa.Column("close_point", sa.Float, nullable=True),
+    sa.Column("close_price", sa.Integer, nullable=True),
+    sa.Column("payload_id", sa.BigInteger, nullable=True),
+    sa.Index("ix_opening_closing_lines_game_date", "game_date"),
+)
+
+line_movements = sa.Table(
+    "line_movements",
+    metadata,
+    sa.Column("game_id", sa.String(16), primary_key=True),
+    sa.Column("book", sa.String(64), primary_key=True),
+    sa.Column("market", sa.String(16), primary_key=True),
+    sa.Column("side", sa.String(8), primary_key=True),
+    sa.Column("game_date", sa.Date, nullable=False),
+    sa.Column("open_at", UtcDateTime, nullable=False),
+    sa.Column("open_price", sa.Integer, nullable=False),
+    sa.Column("open_point", sa.Float, nullable=True),
+    sa.Column("decision_at", UtcDateTime, nullable=False),
+    sa.Column("decision_price", sa.Integer, nullable=True),
+    sa.Column("decision_point", sa.Float, nullable=True),
+    sa.Column("close_at", UtcDateTime, nullable=True),
+    sa.Column("close_price", sa.Integer, nullable=True),
+    sa.Column("close_point", sa.Float, nullable=True),
+    sa.Column("n_moves", sa.Integer, nullable=False),
+    sa.Column("open_prob_novig", sa.Float, nullable=True),
+    sa.Column("decision_prob_novig", sa.Float, nullable=True),
+    sa.Column("close_prob_novig", sa.Float, nullable=True),
+    sa.Column("net_move_prob", sa.Float, nullable=True),
+    sa.Column("decision_move_prob", sa.Float, nullable=True),
+    sa.Column("largest_move_prob", sa.Float, nullable=True),
+    sa.Column("moves_last_1h", sa.Integer, nullable=False),
+    sa.Column("moves_last_3h", sa.Integer, nullable=False),
+    sa.Column("steam", sa.Boolean, nullable=False),
+    sa.Column("steam_at", UtcDateTime, nullable=True),
+    sa.Index("ix_line_movements_game_date", "game_date"),
+)
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("quarantine_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("asset", sa.String(64), nullable=False, comment="asset that met the row"),
+    sa.Column("source", sa.String(64), nullable=False),
+    sa.Column("source_ref", sa.Text, nullable=False, comment="where the row came from"),
+    sa.Column("game_date", sa.Date, nullable=True, comment="null when the date is unreadable"),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("record", sa.JSON, nullable=False, comment="the raw row"),
+    sa.Index("ix_quarantine_asset_game_date", "asset", "game_date"),
+)
+
+# Tables whose rows belong to one game date: a partition's rows are replaced together.
+DATED_TABLES = (games, odds_snapshots, opening_closing_lines, line_movements)
