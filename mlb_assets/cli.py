@@ -66,10 +66,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _season_range(season: int) -> tuple[date, date]:
-    from mlb_assets.resources import build_resources
+    from mlb_assets.resources.archive import ArchiveResource
 
-    archive = build_resources()["archive"]
-    games = archive.season(season).games  # type: ignore[attr-defined]
+    # Outside a run, the resource reads its settings straight from the environment.
+    games = ArchiveResource().season(season).games
     if games.empty:
         raise SystemExit(f"no archive data found for season {season}")
     return min(games["game_date"]), max(games["game_date"])
@@ -117,8 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="backfill a real season through every asset and summarize")
     demo.add_argument("--season", type=int, default=DEMO_SEASON, help="season (default 2016)")
-    demo.add_argument("--database-url", help="warehouse URL (default: MLB_ASSETS_DATABASE_URL "
-                      "or the embedded SQLite file)")
+    demo.add_argument(
+        "--database-url",
+        help="warehouse URL (default: MLB_ASSETS_DATABASE_URL or the embedded SQLite file)",
+    )
     demo.add_argument("--quiet", action="store_true", help="only warnings from Dagster")
     demo.set_defaults(func=cmd_demo)
 

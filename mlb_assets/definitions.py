@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import dagster as dg
 
-from mlb_assets.defs.ingestion import assets as ingestion_assets
+from mlb_assets.defs.ingestion import definitions as ingestion
 from mlb_assets.defs.jobs import season_backfill_job
-from mlb_assets.defs.markets import assets as market_assets
+from mlb_assets.defs.markets import definitions as markets
 from mlb_assets.resources import build_resources
 
-ingestion = dg.Definitions(assets=dg.load_assets_from_modules([ingestion_assets]))
-markets = dg.Definitions(assets=dg.load_assets_from_modules([market_assets]))
 
-defs = dg.Definitions.merge(
-    ingestion,
-    markets,
-    dg.Definitions(jobs=[season_backfill_job], resources=build_resources()),
-)
+def build_definitions(resources: Mapping[str, object] | None = None) -> dg.Definitions:
+    """Merge the domains; ``resources`` replaces the environment-configured ones (tests)."""
+    shared = dg.Definitions(
+        jobs=[season_backfill_job], resources=dict(resources or build_resources())
+    )
+    return dg.Definitions.merge(ingestion.defs, markets.defs, shared)
+
+
+defs = build_definitions()

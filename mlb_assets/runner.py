@@ -1,26 +1,43 @@
-"""Run jobs in this process against the local Dagster instance (used by the CLI and tests)."""
+"""Run jobs in this process (used by the CLI and the tests)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
+
+SEASON_BACKFILL_JOB = "season_backfill"
 
 
 def run_season_backfill(
-    start: date, end: date, *, dagster_home: Path | None = None, quiet: bool = False
+    start: date,
+    end: date,
+    *,
+    dagster_home: Path | None = None,
+    resources: Mapping[str, object] | None = None,
+    quiet: bool = False,
 ) -> dg.ExecuteInProcessResult:
-    """Materialize the archive graph for game dates [start, end] as a single run."""
-    from mlb_assets.definitions import defs
+    """Materialize the archive graph for game dates [start, end] as one run.
 
-    job = defs.resolve_job_def("season_backfill")
+    With ``dagster_home`` the run is recorded in that instance (visible in ``mlb-assets
+    ui``); otherwise an ephemeral instance is used.
+    """
+    from mlb_assets.definitions import build_definitions, defs
+
+    definitions = build_definitions(resources) if resources is not None else defs
+    job = definitions.resolve_job_def(SEASON_BACKFILL_JOB)
     tags = {
         ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
         ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
     }
-    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING" if quiet else "INFO"}}}}
+    level = "WARNING" if quiet else "INFO"
+    run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
     if dagster_home is None:
         with dg.DagsterInstance.ephemeral() as instance:
             return job.execute_in_process(instance=instance, tags=tags, run_config=run_config)

@@ -91,3 +91,51 @@ def warehouse_url(request: pytest.FixtureRequest) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("postgres_url")
+
+
+# --- parsed real archives, once per session (parsing the .rda alone takes seconds) ----
+
+
+@pytest.fixture(scope="session")
+def pinnacle_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where ``pinnacle_2016`` keeps its parquet cache (filled on first use)."""
+    return tmp_path_factory.mktemp("pinnacle-cache")
+
+
+@pytest.fixture(scope="session")
+def pinnacle_2016(archive_dir: Path, pinnacle_cache_dir: Path):
+    """``MLB2016.rda`` parsed once per session, cached as parquet in a session temp dir."""
+    from mlb_assets.lib.archives.pinnacle import read_pinnacle
+
+    rda = archive_dir / "cran-pinnacle.data" / "MLB2016.rda"
+    return read_pinnacle(rda, cache_dir=pinnacle_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def sbr_2016(archive_dir: Path):
+    """The 2016 season workbook, parsed once."""
+    from mlb_assets.lib.archives.sbr import read_workbook
+
+    return read_workbook(archive_dir / "sbr" / "mlb-odds-2016.xlsx", 2016)
+
+
+@pytest.fixture(scope="session")
+def retrosheet_2016(archive_dir: Path):
+    """Retrosheet's 2016 game log, parsed once."""
+    from mlb_assets.lib.archives.retrosheet import read_gamelog
+
+    return read_gamelog(archive_dir / "retrosheet" / "gl2016.zip")
+
+
+@pytest.fixture(scope="session")
+def sbr_workbooks(archive_dir: Path):
+    """Every season workbook in the mirror, parsed once: ``{season: WorkbookArchive}``."""
+    from mlb_assets.lib.archives.catalog import ArchiveCatalog
+    from mlb_assets.lib.archives.sbr import read_workbook
+
+    catalog = ArchiveCatalog(archive_dir)
+    return {
+        season: read_workbook(catalog.workbook_path(season), season)
+        for season, sources in catalog.seasons().items()
+        if "sbr" in sources
+    }

@@ -1,7 +1,5 @@
 """Ingestion: source payloads landed verbatim, and the reconciled game schedule."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 
@@ -50,8 +48,13 @@ def raw_odds_payloads(
                     request_params={"season": season.season, "file": file.path.name},
                 )
                 landed.append(
-                    {"season": season.season, "source": file.source, "file": file.path.name,
-                     "sha256": file.sha256[:12], "payload_id": payload_id}
+                    {
+                        "season": season.season,
+                        "source": file.source,
+                        "file": file.path.name,
+                        "sha256": file.sha256[:12],
+                        "payload_id": payload_id,
+                    }
                 )
     context.log.info(f"{len(landed)} archive payloads cover {date_label(start, end)}")
     return dg.MaterializeResult(
@@ -83,7 +86,9 @@ def games(
     frame = concat(s.games[in_dates(s.games, start, end)] for s in seasons)
     frame = frame.reindex(columns=GAME_COLUMNS) if not frame.empty else frame
     unmatched = concat(s.unmatched[in_dates(s.unmatched, start, end)] for s in seasons)
-    bad_rows = concat(_dated_or_undated(q, start, end) for s in seasons for q in s.quarantine.values())
+    bad_rows = concat(
+        _dated_or_undated(q, start, end) for s in seasons for q in s.quarantine.values()
+    )
     with warehouse.begin() as connection:
         written = replace_dates(connection, games_table, frame, start, end)
         quarantined = write_quarantine(connection, "games", bad_rows, start, end)

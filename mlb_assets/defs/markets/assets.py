@@ -1,7 +1,5 @@
 """Markets: normalized odds snapshots, opening/closing lines and line movements."""
 
-from __future__ import annotations
-
 import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
@@ -132,9 +130,7 @@ def opening_closing_lines(
     with warehouse.begin() as connection:
         written = replace_dates(connection, open_close_table, frame, start, end)
     context.log.info(f"opening_closing_lines {date_label(start, end)}: {written} rows")
-    return dg.MaterializeResult(
-        metadata={"row_count": written, "preview": markdown_preview(frame)}
-    )
+    return dg.MaterializeResult(metadata={"row_count": written, "preview": markdown_preview(frame)})
 
 
 class LineMovementConfig(dg.Config):
@@ -178,8 +174,9 @@ def line_movements(
         )
         schedule = read_frame(
             connection,
-            sa.select(games_table.c.game_id, games_table.c.game_date, games_table.c.start_time_utc)
-            .where(games_table.c.game_date.between(start, end)),
+            sa.select(
+                games_table.c.game_id, games_table.c.game_date, games_table.c.start_time_utc
+            ).where(games_table.c.game_date.between(start, end)),
         )
     movements = _movements(snapshots, schedule, config.params())
     with warehouse.begin() as connection:
@@ -196,10 +193,14 @@ def line_movements(
     )
 
 
-def _movements(snapshots: pd.DataFrame, schedule: pd.DataFrame, params: MovementParams) -> pd.DataFrame:
+def _movements(
+    snapshots: pd.DataFrame, schedule: pd.DataFrame, params: MovementParams
+) -> pd.DataFrame:
     timed = schedule.dropna(subset=["start_time_utc"])
     if snapshots.empty or timed.empty:
         return pd.DataFrame()
     movements = compute_line_movements(snapshots, timed[["game_id", "start_time_utc"]], params)
-    movements = movements.assign(game_date=movements["game_id"].map(timed.set_index("game_id")["game_date"]))
+    movements = movements.assign(
+        game_date=movements["game_id"].map(timed.set_index("game_id")["game_date"])
+    )
     return movements.reindex(columns=[c.name for c in line_movements_table.columns])

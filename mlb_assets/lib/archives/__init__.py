@@ -1,0 +1,1 @@
+"""Readers for the public MLB archives (Pinnacle, season workbooks, Retrosheet)."""

@@ -19,7 +19,7 @@ import pandas as pd
 
 from mlb_assets.lib.archives.catalog import ArchiveCatalog
 from mlb_assets.lib.archives.pinnacle import pinnacle_quotes, read_pinnacle
-from mlb_assets.lib.archives.reconcile import reconcile_games
+from mlb_assets.lib.archives.reconcile import apply_repairs, reconcile_games
 from mlb_assets.lib.archives.retrosheet import read_gamelog
 from mlb_assets.lib.archives.sbr import read_workbook
 
@@ -53,6 +53,8 @@ class SeasonArchives:
     files: list[ArchiveFile]
     games: pd.DataFrame
     unmatched: pd.DataFrame
+    repairs: pd.DataFrame
+    conflicts: pd.DataFrame
     quotes: pd.DataFrame
     workbook_lines: pd.DataFrame
     quarantine: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -104,17 +106,24 @@ def _load_season_cached(root: Path, season: int, cache_dir: Path | None) -> Seas
     if PINNACLE_SOURCE in by_source:
         pinnacle = read_pinnacle(by_source[PINNACLE_SOURCE].path, cache_dir=cache_dir)
         pinnacle_games = pinnacle.games
+        quarantine[PINNACLE_SOURCE] = pinnacle.quarantine
         quotes = pinnacle_quotes(pinnacle.lines, book=PINNACLE_BOOK)
     if SBR_SOURCE in by_source:
         workbook = read_workbook(by_source[SBR_SOURCE].path, season)
         sbr_games, workbook_lines = workbook.games, workbook.lines
         quarantine[SBR_SOURCE] = workbook.quarantine
     reconciliation = reconcile_games(retro_games, pinnacle_games, sbr_games)
+    # Reconciliation may re-number a source's games (a doubleheader listed in reverse order):
+    # the source's other rows must follow the same re-keying.
+    workbook_lines = apply_repairs(workbook_lines, reconciliation.repairs, "sbr")
+    quotes = apply_repairs(quotes, reconciliation.repairs, "pinnacle")
     return SeasonArchives(
         season=season,
         files=files,
         games=reconciliation.games,
         unmatched=reconciliation.unmatched,
+        repairs=reconciliation.repairs,
+        conflicts=reconciliation.conflicts,
         quotes=quotes,
         workbook_lines=workbook_lines,
         quarantine=quarantine,

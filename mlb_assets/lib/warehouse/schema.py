@@ -63,9 +63,7 @@ odds_snapshots = sa.Table(
     sa.Column("source", sa.String(64), nullable=False),
     sa.Column("payload_id", sa.BigInteger, nullable=True, comment="raw_payloads lineage"),
     sa.Index("ix_odds_snapshots_game_date", "game_date"),
-    sa.Index(
-        "ix_odds_snapshots_key_time", "game_id", "book", "market", "side", "captured_at"
-    ),
+    sa.Index("ix_odds_snapshots_key_time", "game_id", "book", "market", "side", "captured_at"),
 )
 
 opening_closing_lines = sa.Table(
@@ -98,6 +96,9 @@ line_movements = sa.Table(
     sa.Column("decision_at", UtcDateTime, nullable=False),
     sa.Column("decision_price", sa.Integer, nullable=True),
     sa.Column("decision_point", sa.Float, nullable=True),
+    sa.Column(
+        "decision_snapshot_id", sa.BigInteger, nullable=True, comment="odds_snapshots lineage"
+    ),
     sa.Column("close_at", UtcDateTime, nullable=True),
     sa.Column("close_price", sa.Integer, nullable=True),
     sa.Column("close_point", sa.Float, nullable=True),

@@ -64,7 +64,9 @@ def _quarantine_frame(asset: str, rows: pd.DataFrame) -> pd.DataFrame:
     frame["record"] = frame["record"].map(_json_safe)
     frame["quarantine_id"] = [
         stable_id(asset, s, ref, reason)
-        for s, ref, reason in zip(frame["source"], frame["source_ref"], frame["reason"], strict=True)
+        for s, ref, reason in zip(
+            frame["source"], frame["source_ref"], frame["reason"], strict=True
+        )
     ]
     return frame.drop_duplicates("quarantine_id")
 

@@ -42,13 +42,9 @@ def _create_raw_payloads() -> None:
 def _create_games() -> None:
     op.create_table(
         "games",
-        sa.Column(
-            "game_id", sa.String(16), primary_key=True, comment="HOME + YYYYMMDD + game no."
-        ),
+        sa.Column("game_id", sa.String(16), primary_key=True, comment="HOME + YYYYMMDD + game no."),
         sa.Column("season", sa.Integer, nullable=False),
-        sa.Column(
-            "game_date", sa.Date, nullable=False, comment="America/New_York calendar date"
-        ),
+        sa.Column("game_date", sa.Date, nullable=False, comment="America/New_York calendar date"),
         sa.Column("game_number", sa.SmallInteger, nullable=False, comment="0 single, 1/2 DH"),
         sa.Column("away_team", sa.String(3), nullable=False),
         sa.Column("home_team", sa.String(3), nullable=False),
@@ -101,9 +97,7 @@ def _create_opening_closing_lines() -> None:
         sa.Column("close_price", sa.Integer, nullable=True),
         sa.Column("payload_id", sa.BigInteger, nullable=True),
     )
-    op.create_index(
-        "ix_opening_closing_lines_game_date", "opening_closing_lines", ["game_date"]
-    )
+    op.create_index("ix_opening_closing_lines_game_date", "opening_closing_lines", ["game_date"])
 
 
 def _create_line_movements() -> None:
@@ -120,6 +114,9 @@ def _create_line_movements() -> None:
         sa.Column("decision_at", UTC_TS, nullable=False),
         sa.Column("decision_price", sa.Integer, nullable=True),
         sa.Column("decision_point", sa.Float, nullable=True),
+        sa.Column(
+            "decision_snapshot_id", sa.BigInteger, nullable=True, comment="odds_snapshots lineage"
+        ),
         sa.Column("close_at", UTC_TS, nullable=True),
         sa.Column("close_price", sa.Integer, nullable=True),
         sa.Column("close_point", sa.Float, nullable=True),
@@ -145,9 +142,7 @@ def _create_quarantine() -> None:
         sa.Column("asset", sa.String(64), nullable=False, comment="asset that met the row"),
         sa.Column("source", sa.String(64), nullable=False),
         sa.Column("source_ref", sa.Text, nullable=False, comment="where the row came from"),
-        sa.Column(
-            "game_date", sa.Date, nullable=True, comment="null when the date is unreadable"
-        ),
+        sa.Column("game_date", sa.Date, nullable=True, comment="null when the date is unreadable"),
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("record", sa.JSON, nullable=False, comment="the raw row"),
     )

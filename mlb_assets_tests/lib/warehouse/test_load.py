@@ -61,7 +61,9 @@ def test_replace_dates_touches_only_its_range(engine: sa.Engine) -> None:
     day = date(2016, 4, 4)
     for _ in range(2):  # re-running the same partition is idempotent
         with engine.begin() as connection:
-            replace_dates(connection, odds_snapshots, _snapshots("2016-04-04", 3, price=120), day, day)
+            replace_dates(
+                connection, odds_snapshots, _snapshots("2016-04-04", 3, price=120), day, day
+            )
     with engine.connect() as connection:
         back = read_frame(connection, sa.select(odds_snapshots))
     counts = back.groupby("game_date").size().to_dict()
@@ -83,7 +85,9 @@ def test_crash_inside_a_partition_leaves_it_as_it_was(engine: sa.Engine) -> None
         replace_dates(connection, odds_snapshots, _snapshots("2016-04-03", 5), day, day)
         raise RuntimeError("simulated crash before commit")
     with engine.connect() as connection:
-        assert connection.execute(sa.select(sa.func.count()).select_from(odds_snapshots)).scalar() == 2
+        assert (
+            connection.execute(sa.select(sa.func.count()).select_from(odds_snapshots)).scalar() == 2
+        )
 
 
 def test_integer_columns_refuse_fractions(engine: sa.Engine) -> None:
@@ -102,11 +106,25 @@ def test_unknown_columns_are_an_error(engine: sa.Engine) -> None:
 def test_booleans_and_nullable_timestamps(engine: sa.Engine) -> None:
     t = pd.Timestamp("2016-04-03 17:05", tz="UTC")
     row = {
-        "game_id": "PIT201604030", "book": "pinnacle", "market": "h2h", "side": "home",
-        "game_date": date(2016, 4, 3), "open_at": t, "open_price": -120, "open_point": None,
-        "decision_at": t, "decision_price": None, "decision_point": None, "close_at": pd.NaT,
-        "close_price": None, "close_point": None, "n_moves": 0, "moves_last_1h": 0,
-        "moves_last_3h": 0, "steam": True, "steam_at": pd.NaT,
+        "game_id": "PIT201604030",
+        "book": "pinnacle",
+        "market": "h2h",
+        "side": "home",
+        "game_date": date(2016, 4, 3),
+        "open_at": t,
+        "open_price": -120,
+        "open_point": None,
+        "decision_at": t,
+        "decision_price": None,
+        "decision_point": None,
+        "close_at": pd.NaT,
+        "close_price": None,
+        "close_point": None,
+        "n_moves": 0,
+        "moves_last_1h": 0,
+        "moves_last_3h": 0,
+        "steam": True,
+        "steam_at": pd.NaT,
     }
     with engine.begin() as connection:
         bulk_insert(connection, line_movements, pd.DataFrame([row]))
@@ -119,10 +137,17 @@ def test_booleans_and_nullable_timestamps(engine: sa.Engine) -> None:
 def test_payloads_land_once_per_content(engine: sa.Engine) -> None:
     body = b'{"hello": "odds"}'
     with engine.begin() as connection:
-        first = land_payload(connection, source="t", source_ref="a.json", body=body,
-                             media_type="application/json", request_params={"date": "x"})
-        second = land_payload(connection, source="t", source_ref="b.json", body=body,
-                              media_type="application/json")
+        first = land_payload(
+            connection,
+            source="t",
+            source_ref="a.json",
+            body=body,
+            media_type="application/json",
+            request_params={"date": "x"},
+        )
+        second = land_payload(
+            connection, source="t", source_ref="b.json", body=body, media_type="application/json"
+        )
     assert first == second
     with engine.connect() as connection:
         rows = connection.execute(sa.text("SELECT body, byte_size FROM raw_payloads")).all()

@@ -40,6 +40,8 @@ def test_postgres_gets_its_own_ddl(postgres_url: str) -> None:
     migrate.upgrade(engine)
     with engine.connect() as connection:
         views = connection.execute(
-            sa.text("SELECT table_name FROM information_schema.views WHERE table_schema='reporting'")
+            sa.text(
+                "SELECT table_name FROM information_schema.views WHERE table_schema='reporting'"
+            )
         ).scalars()
         assert {"season_summary", "data_freshness"} <= set(views)

@@ -1,0 +1,106 @@
+"""The full 2016 backfill (archives -> line movements) on SQLite and on Postgres.
+
+Each backend runs in a fresh child process so its peak memory is its own. Postgres uses a
+scratch database created on the server of ``MLB_ASSETS_BENCH_DATABASE_URL`` (default: the
+local test server) and dropped afterwards. Needs ``MLB_ASSETS_ARCHIVE_DIR``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+START, END = date(2016, 4, 3), date(2016, 11, 2)
+
+
+def _child(url: str, home: str) -> None:
+    """Run one backfill and print a JSON line with the timings."""
+    import resource
+
+    import dagster as dg
+
+    from mlb_assets.resources.archive import ArchiveResource
+    from mlb_assets.resources.warehouse import WarehouseResource
+    from mlb_assets.runner import run_season_backfill
+
+    resources = {
+        "warehouse": WarehouseResource(database_url=url, home=home),
+        "archive": ArchiveResource(archive_dir=os.environ["MLB_ASSETS_ARCHIVE_DIR"], home=home),
+    }
+    dagster_home = Path(home) / "dagster"
+    dagster_home.mkdir(exist_ok=True)
+    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    started = time.perf_counter()
+    result = run_season_backfill(
+        START, END, resources=resources, dagster_home=dagster_home, quiet=True
+    )
+    wall = time.perf_counter() - started
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        steps = {
+            s.step_key: s.end_time - s.start_time
+            for s in instance.get_run_step_stats(result.run_id)
+            if s.end_time and s.start_time
+        }
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"success": result.success, "wall": wall, "peak_mb": peak_mb, "steps": steps}))
+
+
+def _run_backend(name: str, url: str, warm_home: str) -> None:
+    completed = subprocess.run(
+        [sys.executable, __file__, "--child", url, warm_home],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if completed.returncode != 0:
+        print(completed.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"season benchmark on {name} failed")
+    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    print(f"season_{name}_wall: {figures['wall']:.2f} s")
+    print(f"season_{name}_peak_rss: {figures['peak_mb']:.0f} MB")
+    for step, seconds in sorted(figures["steps"].items()):
+        print(f"season_{name}_step_{step}: {seconds:.2f} s")
+
+
+def _scratch_postgres(server: str) -> tuple[str, sa.Engine, str]:
+    name = f"mlb_assets_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    return url, admin, name
+
+
+def main() -> None:
+    if not os.environ.get("MLB_ASSETS_ARCHIVE_DIR"):
+        raise SystemExit("set MLB_ASSETS_ARCHIVE_DIR to the archive mirror")
+    with tempfile.TemporaryDirectory() as home:
+        # Parse once so both backends start from the same warm parquet cache.
+        _run_backend("warmup_sqlite", f"sqlite:///{home}/warmup.sqlite", home)
+        _run_backend("sqlite", f"sqlite:///{home}/warehouse.sqlite", home)
+        url, admin, name = _scratch_postgres(
+            os.environ.get("MLB_ASSETS_BENCH_DATABASE_URL", DEFAULT_SERVER)
+        )
+        try:
+            _run_backend("postgres", url, home)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        _child(sys.argv[2], sys.argv[3])
+    else:
+        main()

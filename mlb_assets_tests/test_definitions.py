@@ -1,0 +1,83 @@
+"""The code location loads, validates, and wires its configuration through dg.EnvVar."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from mlb_assets.cli import build_parser
+from mlb_assets.definitions import build_definitions
+from mlb_assets.resources import build_resources
+
+REPO = Path(__file__).resolve().parents[1]
+EXPECTED_ASSETS = {
+    "raw_odds_payloads",
+    "games",
+    "odds_snapshots",
+    "opening_closing_lines",
+    "line_movements",
+}
+
+
+def test_assets_groups_and_partitions() -> None:
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert keys >= EXPECTED_ASSETS
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert node.group_name in {"ingestion", "markets"}
+        assert node.partitions_def is not None
+        assert node.backfill_policy == dg.BackfillPolicy.single_run()
+        assert node.description
+
+
+def test_dagster_definitions_validate(tmp_path: Path) -> None:
+    # DAGSTER_HOME set, as for every local command: without it Dagster would pick up the
+    # repository's production dagster.yaml (Postgres storage) from the working directory.
+    dagster = Path(sys.executable).with_name("dagster")
+    completed = subprocess.run(
+        [str(dagster), "definitions", "validate", "-m", "mlb_assets.definitions"],
+        cwd=REPO,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_settings_come_from_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLB_ASSETS_DATABASE_URL", "postgresql+psycopg://u:secret@h/db")
+    monkeypatch.setenv("MLB_ASSETS_ARCHIVE_DIR", "/mirror")
+    monkeypatch.delenv("MLB_ASSETS_HOME", raising=False)
+    resources = build_resources()
+    assert resources["warehouse"].database_url == dg.EnvVar("MLB_ASSETS_DATABASE_URL")
+    assert resources["archive"].archive_dir == dg.EnvVar("MLB_ASSETS_ARCHIVE_DIR")
+    assert resources["warehouse"].home is None  # unset -> the embedded default
+
+
+def test_embedded_default_without_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("MLB_ASSETS_DATABASE_URL", raising=False)
+    monkeypatch.setenv("MLB_ASSETS_HOME", str(tmp_path))
+    warehouse = build_resources()["warehouse"]
+    assert warehouse.database_url is None
+    # the resource resolves the home through the environment when Dagster hands it over
+    from mlb_assets.resources.warehouse import WarehouseResource
+
+    assert WarehouseResource(home=str(tmp_path)).url == f"sqlite:///{tmp_path}/warehouse.sqlite"
+
+
+@pytest.mark.parametrize("command", ["demo", "migrate", "seasons", "summary", "ui"])
+def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        build_parser().parse_args([command, "--help"])
+    assert exit_info.value.code == 0
+    assert "usage: mlb-assets" in capsys.readouterr().out
