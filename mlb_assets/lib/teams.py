@@ -21,8 +21,11 @@ from typing import Literal
 
 import pandas as pd
 
-Source = Literal["retrosheet", "sbr", "pinnacle"]
-SOURCES: tuple[str, ...] = ("retrosheet", "sbr", "pinnacle")
+# "name" is any source that spells teams by full name (The Odds API, the MLB Stats API);
+# it shares the full-name aliases that Pinnacle's archive uses.
+Source = Literal["retrosheet", "sbr", "pinnacle", "name"]
+SOURCES: tuple[str, ...] = ("retrosheet", "sbr", "pinnacle", "name")
+FULL_NAME_SOURCES = frozenset({"pinnacle", "name"})
 
 # Open-ended periods use these bounds so a later season resolves to the current code.
 _FIRST = 1871
@@ -192,11 +195,12 @@ def _alias_index() -> dict[str, dict[str, Franchise]]:
             add("sbr", code, franchise)
         for name in tuple(n for n, _ in franchise.names) + franchise.name_aliases:
             add("pinnacle", _name_key(name), franchise)
+    index["name"] = index["pinnacle"]
     return index
 
 
 def _lookup_key(value: str, source: str) -> str:
-    if source == "pinnacle":
+    if source in FULL_NAME_SOURCES:
         return _name_key(value)
     return value.strip().upper()
 

@@ -169,3 +169,13 @@ def test_every_code_in_the_game_logs_maps(archive_dir: Path, season: int) -> Non
     codes = set(logs[3]) | set(logs[6])
     assert codes == set(team_names(season)["code"])
     assert all(normalize_team(code, "retrosheet", season) == code for code in codes)
+
+
+def test_full_name_feeds_share_the_name_aliases() -> None:
+    from mlb_assets.lib.teams import normalize_team
+
+    assert normalize_team("Cleveland Guardians", "name", 2024) == "CLE"
+    assert normalize_team("New York Mets", "name", 2016) == "NYN"
+    assert normalize_team("Miami Marlins", "name", 2016) == "MIA"
+    with pytest.raises(UnknownTeamError):
+        normalize_team("NYM", "name", 2016)

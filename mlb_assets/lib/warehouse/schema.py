@@ -24,8 +24,10 @@ raw_payloads = sa.Table(
     sa.Column("request_params", sa.JSON, nullable=True, comment="never holds secrets"),
     sa.Column("fetched_at", UtcDateTime, nullable=False),
     sa.Column("byte_size", sa.Integer, nullable=False),
+    sa.Column("game_date", sa.Date, nullable=True, comment="partition date it was fetched for"),
     sa.Column("body", sa.LargeBinary, nullable=False, comment="the payload exactly as received"),
     sa.UniqueConstraint("source", "content_hash", name="uq_raw_payloads_source_hash"),
+    sa.Index("ix_raw_payloads_source_game_date", "source", "game_date"),
 )
 
 games = sa.Table(

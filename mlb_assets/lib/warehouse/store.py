@@ -34,8 +34,13 @@ def land_payload(
     media_type: str,
     request_params: Mapping[str, object] | None = None,
     fetched_at: datetime | None = None,
+    game_date: date | None = None,
 ) -> int:
-    """Store a payload verbatim once per (source, content hash); returns its payload_id."""
+    """Store a payload verbatim once per (source, content hash); returns its payload_id.
+
+    ``game_date`` is the partition the payload was fetched for (API polls), so a partition's
+    payloads can be re-normalized on a rerun; archive files covering a season carry none.
+    """
     digest = content_hash(body)
     payload_id = stable_id(source, digest)
     if existing_keys(connection, raw_payloads.c.payload_id, [payload_id]):
@@ -50,6 +55,7 @@ def land_payload(
         "fetched_at": fetched_at or datetime.now(UTC),
         "byte_size": len(body),
         "body": body,
+        "game_date": game_date,
     }
     connection.execute(sa.insert(raw_payloads), [row])
     return payload_id

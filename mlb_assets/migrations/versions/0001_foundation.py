@@ -32,11 +32,13 @@ def _create_raw_payloads() -> None:
         sa.Column("request_params", sa.JSON, nullable=True, comment="never holds secrets"),
         sa.Column("fetched_at", UTC_TS, nullable=False),
         sa.Column("byte_size", sa.Integer, nullable=False),
+        sa.Column("game_date", sa.Date, nullable=True, comment="partition date it was fetched for"),
         sa.Column(
             "body", sa.LargeBinary, nullable=False, comment="the payload exactly as received"
         ),
         sa.UniqueConstraint("source", "content_hash", name="uq_raw_payloads_source_hash"),
     )
+    op.create_index("ix_raw_payloads_source_game_date", "raw_payloads", ["source", "game_date"])
 
 
 def _create_games() -> None:
