@@ -416,3 +416,48 @@ def _empty_movements() -> pd.DataFrame:
     for column in float_columns:
         empty[column] = pd.Series(dtype=float)
     return empty
+
+
+BOOK_STATE_COLUMNS = [
+    "game_id",
+    "book",
+    "market",
+    "t",
+    "start",
+    "price_0",
+    "point_0",
+    "price_1",
+    "point_1",
+    "prob_0",
+    "prob_1",
+]
+
+
+def book_market_states(snapshots: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
+    """Each (game, book, market)'s two-sided state after every pre-game instant it changed.
+
+    The building block shared with cross-book analyses: the same pre-game filter and
+    forward fill that :func:`compute_line_movements` uses, exposed so that other
+    modules agree with it on what a book's line was at any moment.
+
+    Returns:
+        Columns :data:`BOOK_STATE_COLUMNS`, sorted by game, book, market and time.
+        ``t`` (the instant) and ``start`` (first pitch) are int64 epoch nanoseconds;
+        suffix ``_0`` is the home/over side and ``_1`` the away/under side. A side not
+        yet quoted has NaN price and point; ``prob_*`` is the multiplicative no-vig
+        probability, NaN unless both sides quote the same line.
+    """
+    pregame = _pregame(snapshots, games, MovementParams())
+    if pregame.empty:
+        empty = {column: pd.Series(dtype=float) for column in BOOK_STATE_COLUMNS}
+        empty.update({c: pd.Series(dtype=object) for c in ("game_id", "book", "market")})
+        empty.update({c: pd.Series(dtype=np.int64) for c in ("t", "start")})
+        return pd.DataFrame(empty)
+    states = _market_states(pregame)
+    keys = pregame.drop_duplicates("mid")  # one row per mid, in mid order
+    mid = states["mid"].to_numpy()
+    data = {c: keys[c].to_numpy()[mid] for c in ("game_id", "book", "market", "start")}
+    data["t"] = states["t"].to_numpy()
+    for column in BOOK_STATE_COLUMNS[5:]:
+        data[column] = states[column].to_numpy()
+    return pd.DataFrame(data)[BOOK_STATE_COLUMNS]

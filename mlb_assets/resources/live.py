@@ -1,0 +1,69 @@
+"""Resources for live sources: The Odds API v4 and the MLB Stats API schedule."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import dagster as dg
+
+from mlb_assets.lib.odds_api.client import DEFAULT_BASE_URL, OddsApiClient
+
+OddsSource = Literal["archive", "odds_api"]
+ODDS_SOURCE_ENV = "MLB_ASSETS_ODDS_SOURCE"
+
+
+class IngestionResource(dg.ConfigurableResource):
+    """Which source feeds the ingestion assets (``MLB_ASSETS_ODDS_SOURCE``).
+
+    ``archive`` replays the public archives (games and odds); ``odds_api`` polls The Odds
+    API for odds and the MLB Stats API for the schedule and scores. Both feed the same
+    tables through the same normalization.
+    """
+
+    odds_source: OddsSource = "archive"
+    # Historical backfills walk the historical endpoint at this spacing (each call costs
+    # 10 x markets x regions credits); live polling spacing is set by the schedule.
+    historical_interval_minutes: int = 60
+    # How long before a game date's first pitch a historical walk starts.
+    historical_lookback_hours: int = 36
+
+
+class OddsApiResource(dg.ConfigurableResource):
+    """The Odds API v4 (``ODDS_API_BASE_URL``, ``ODDS_API_KEY``).
+
+    Point ``base_url`` at ``mlb-assets replay-server`` to run the live code path locally.
+    """
+
+    base_url: str = DEFAULT_BASE_URL
+    api_key: str | None = None
+    regions: str = "us"
+    markets: str = "h2h,spreads,totals"
+    bookmakers: str | None = None
+    quota_floor: int = 50
+    timeout_seconds: float = 10.0
+    max_retries: int = 4
+
+    def market_list(self) -> tuple[str, ...]:
+        return tuple(m.strip() for m in self.markets.split(",") if m.strip())
+
+    def bookmaker_list(self) -> tuple[str, ...] | None:
+        if not self.bookmakers:
+            return None
+        return tuple(b.strip() for b in self.bookmakers.split(",") if b.strip())
+
+    def client(self) -> OddsApiClient:
+        return OddsApiClient(
+            self.base_url,
+            self.api_key,
+            timeout=self.timeout_seconds,
+            max_retries=self.max_retries,
+            quota_floor=self.quota_floor,
+        )
+
+
+class MlbStatsResource(dg.ConfigurableResource):
+    """The public MLB Stats API (``MLB_STATS_BASE_URL``): schedule, pitchers, scores."""
+
+    base_url: str = "https://statsapi.mlb.com"
+    timeout_seconds: float = 10.0
+    max_retries: int = 3

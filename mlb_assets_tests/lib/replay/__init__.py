@@ -1,0 +1,1 @@
+"""Tests of the replay server and its odds board."""
