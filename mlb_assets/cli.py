@@ -13,6 +13,7 @@ from pathlib import Path
 from mlb_assets.lib import settings
 
 DEMO_SEASON = 2016
+REPLAY_SERVER = "replay-server"
 
 
 def _dagster_home(home: Path) -> Path:
@@ -137,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--database-url", help="warehouse URL")
     summary.set_defaults(func=cmd_summary)
 
+    # Listed here for the overview; its own parser (lib/replay/server.py) reads its options.
+    sub.add_parser(
+        "replay-server",
+        help="serve the archives as The Odds API v4 and the MLB Stats API on 127.0.0.1",
+    )
+
     ui = sub.add_parser("ui", help="open the Dagster UI on the local instance")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
@@ -144,7 +151,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == [REPLAY_SERVER]:
+        from mlb_assets.lib.replay.server import main as replay_main
+
+        return replay_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     return int(args.func(args))
 
 

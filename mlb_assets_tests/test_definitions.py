@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from mlb_assets.cli import build_parser
+from mlb_assets.cli import main
 from mlb_assets.definitions import build_definitions
 from mlb_assets.resources import build_resources
 
@@ -75,9 +75,11 @@ def test_embedded_default_without_environment(
     assert WarehouseResource(home=str(tmp_path)).url == f"sqlite:///{tmp_path}/warehouse.sqlite"
 
 
-@pytest.mark.parametrize("command", ["demo", "migrate", "seasons", "summary", "ui"])
+@pytest.mark.parametrize(
+    "command", ["demo", "migrate", "seasons", "summary", "ui", "replay-server"]
+)
 def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        build_parser().parse_args([command, "--help"])
+        main([command, "--help"])
     assert exit_info.value.code == 0
     assert "usage: mlb-assets" in capsys.readouterr().out

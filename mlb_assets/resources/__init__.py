@@ -8,7 +8,18 @@ import dagster as dg
 
 from mlb_assets.lib.settings import ARCHIVE_DIR_ENV, DATABASE_URL_ENV, HOME_ENV
 from mlb_assets.resources.archive import ArchiveResource
+from mlb_assets.resources.live import (
+    ODDS_SOURCE_ENV,
+    IngestionResource,
+    MlbStatsResource,
+    OddsApiResource,
+)
 from mlb_assets.resources.warehouse import WarehouseResource
+
+ODDS_API_KEY_ENV = "ODDS_API_KEY"
+ODDS_API_BASE_URL_ENV = "ODDS_API_BASE_URL"
+MLB_STATS_BASE_URL_ENV = "MLB_STATS_BASE_URL"
+NOW_ENV = "MLB_ASSETS_NOW"
 
 
 def env_or_default(name: str, default: str | None = None) -> dg.EnvVar | str | None:
@@ -20,9 +31,26 @@ def env_or_default(name: str, default: str | None = None) -> dg.EnvVar | str | N
     return dg.EnvVar(name) if os.environ.get(name) else default
 
 
+def _with_env(resource_class: type, **fields: tuple[str, object]) -> dg.ConfigurableResource:
+    """The resource with each field from its environment variable when set, else its default."""
+    values = {name: env_or_default(env, default) for name, (env, default) in fields.items()}
+    return resource_class(**{k: v for k, v in values.items() if v is not None})
+
+
 def build_resources() -> dict[str, dg.ConfigurableResource]:
     home = env_or_default(HOME_ENV)
     return {
         "warehouse": WarehouseResource(database_url=env_or_default(DATABASE_URL_ENV), home=home),
         "archive": ArchiveResource(archive_dir=env_or_default(ARCHIVE_DIR_ENV), home=home),
+        "ingestion": _with_env(
+            IngestionResource,
+            odds_source=(ODDS_SOURCE_ENV, None),
+            now_override=(NOW_ENV, None),
+        ),
+        "odds_api": _with_env(
+            OddsApiResource,
+            base_url=(ODDS_API_BASE_URL_ENV, None),
+            api_key=(ODDS_API_KEY_ENV, None),
+        ),
+        "mlb_stats": _with_env(MlbStatsResource, base_url=(MLB_STATS_BASE_URL_ENV, None)),
     }

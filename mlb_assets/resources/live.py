@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
 import dagster as dg
 
+from mlb_assets.lib.mlb_stats.client import MlbStatsClient
 from mlb_assets.lib.odds_api.client import DEFAULT_BASE_URL, OddsApiClient
 
 OddsSource = Literal["archive", "odds_api"]
@@ -24,8 +26,23 @@ class IngestionResource(dg.ConfigurableResource):
     # Historical backfills walk the historical endpoint at this spacing (each call costs
     # 10 x markets x regions credits); live polling spacing is set by the schedule.
     historical_interval_minutes: int = 60
-    # How long before a game date's first pitch a historical walk starts.
-    historical_lookback_hours: int = 36
+    # How long before a game date begins (midnight, America/New_York) a walk starts.
+    historical_lookback_hours: int = 24
+    # The current time as ISO 8601 (``MLB_ASSETS_NOW``); unset means the wall clock. A replay
+    # session sets it to the replay server's simulated time so "today" is polled live.
+    now_override: str | None = None
+
+    @property
+    def uses_odds_api(self) -> bool:
+        return self.odds_source == "odds_api"
+
+    def now(self) -> datetime:
+        if not self.now_override:
+            return datetime.now(UTC)
+        moment = datetime.fromisoformat(self.now_override.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            raise ValueError(f"MLB_ASSETS_NOW must carry a time zone: {self.now_override!r}")
+        return moment.astimezone(UTC)
 
 
 class OddsApiResource(dg.ConfigurableResource):
@@ -67,3 +84,8 @@ class MlbStatsResource(dg.ConfigurableResource):
     base_url: str = "https://statsapi.mlb.com"
     timeout_seconds: float = 10.0
     max_retries: int = 3
+
+    def client(self) -> MlbStatsClient:
+        return MlbStatsClient(
+            self.base_url, timeout=self.timeout_seconds, max_retries=self.max_retries
+        )

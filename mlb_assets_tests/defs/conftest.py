@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from mlb_assets.resources.archive import ArchiveResource
+from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsApiResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
 
@@ -16,8 +17,17 @@ def state_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mlb_assets_home")
 
 
-def make_resources(database_url: str, archive_dir: Path, home: Path) -> dict[str, object]:
-    return {
+def make_resources(
+    database_url: str, archive_dir: Path | None, home: Path, **overrides: object
+) -> dict[str, object]:
+    """Resources for an in-process run; ``overrides`` replace any of them by name."""
+    resources: dict[str, object] = {
         "warehouse": WarehouseResource(database_url=database_url, home=str(home)),
-        "archive": ArchiveResource(archive_dir=str(archive_dir), home=str(home)),
+        "archive": ArchiveResource(
+            archive_dir=str(archive_dir) if archive_dir else None, home=str(home)
+        ),
+        "ingestion": IngestionResource(),
+        "odds_api": OddsApiResource(api_key="unused-in-archive-mode"),
+        "mlb_stats": MlbStatsResource(),
     }
+    return {**resources, **overrides}

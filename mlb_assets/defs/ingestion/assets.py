@@ -3,6 +3,7 @@
 import dagster as dg
 import pandas as pd
 
+from mlb_assets.defs.ingestion.live import poll_odds_api, schedule_games
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -15,6 +16,7 @@ from mlb_assets.lib.warehouse.load import replace_dates
 from mlb_assets.lib.warehouse.schema import games as games_table
 from mlb_assets.lib.warehouse.store import land_payload, write_quarantine
 from mlb_assets.resources.archive import ArchiveResource
+from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsApiResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
 GAME_COLUMNS = [c.name for c in games_table.columns]
@@ -26,15 +28,24 @@ GAME_COLUMNS = [c.name for c in games_table.columns]
     partitions_def=game_date_partitions,
     backfill_policy=single_run_backfill,
     description=(
-        "Source payloads stored verbatim with their sha256 before any parsing: the archive "
-        "files (Pinnacle line changes, season workbooks, Retrosheet game logs) that cover "
-        "the partition's dates. Landing is idempotent per (source, content hash)."
+        "Source payloads stored verbatim with their sha256 before any parsing. Archive "
+        "source: the files (Pinnacle line changes, season workbooks, Retrosheet game logs) "
+        "covering the partition's dates. Odds API source: today's partition polls the live "
+        "odds endpoint, past partitions walk the historical endpoint; each response is "
+        "stored with its request parameters (never the key). Idempotent per content hash."
     ),
 )
 def raw_odds_payloads(
-    context: dg.AssetExecutionContext, archive: ArchiveResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    archive: ArchiveResource,
+    warehouse: WarehouseResource,
+    ingestion: IngestionResource,
+    odds_api: OddsApiResource,
 ) -> dg.MaterializeResult:
     start, end = partition_dates(context)
+    if ingestion.uses_odds_api:
+        figures = poll_odds_api(context, odds_api, ingestion, warehouse, start, end)
+        return dg.MaterializeResult(metadata={"source": "odds_api", **figures})
     landed: list[dict[str, object]] = []
     for season in archive.seasons_between(start, end):
         with warehouse.begin() as connection:
@@ -59,6 +70,7 @@ def raw_odds_payloads(
     context.log.info(f"{len(landed)} archive payloads cover {date_label(start, end)}")
     return dg.MaterializeResult(
         metadata={
+            "source": "archive",
             "payloads": len(landed),
             "preview": markdown_preview(pd.DataFrame(landed), rows=10),
         }
@@ -74,21 +86,25 @@ def raw_odds_payloads(
     description=(
         "One row per game (doubleheaders keep their game number): schedule, start time, "
         "starting pitchers, final score and status, reconciled across the Retrosheet game "
-        "logs, Pinnacle's archive and the season workbooks. Unparseable source rows land in "
+        "logs, Pinnacle's archive and the season workbooks (archive source), or read from "
+        "the MLB Stats API schedule (odds API source). Unparseable source rows land in "
         "quarantine; games known to only some sources are reported in the metadata."
     ),
 )
 def games(
-    context: dg.AssetExecutionContext, archive: ArchiveResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    archive: ArchiveResource,
+    warehouse: WarehouseResource,
+    ingestion: IngestionResource,
+    mlb_stats: MlbStatsResource,
 ) -> dg.MaterializeResult:
     start, end = partition_dates(context)
-    seasons = archive.seasons_between(start, end)
-    frame = concat(s.games[in_dates(s.games, start, end)] for s in seasons)
+    if ingestion.uses_odds_api:
+        frame, bad_rows = schedule_games(context, mlb_stats, warehouse, start, end)
+        unmatched = pd.DataFrame()
+    else:
+        frame, unmatched, bad_rows = _archive_games(archive, start, end)
     frame = frame.reindex(columns=GAME_COLUMNS) if not frame.empty else frame
-    unmatched = concat(s.unmatched[in_dates(s.unmatched, start, end)] for s in seasons)
-    bad_rows = concat(
-        _dated_or_undated(q, start, end) for s in seasons for q in s.quarantine.values()
-    )
     with warehouse.begin() as connection:
         written = replace_dates(connection, games_table, frame, start, end)
         quarantined = write_quarantine(connection, "games", bad_rows, start, end)
@@ -107,6 +123,16 @@ def games(
             "unmatched_preview": markdown_preview(unmatched, rows=10),
         }
     )
+
+
+def _archive_games(archive: ArchiveResource, start, end):  # type: ignore[no-untyped-def]
+    seasons = archive.seasons_between(start, end)
+    frame = concat(s.games[in_dates(s.games, start, end)] for s in seasons)
+    unmatched = concat(s.unmatched[in_dates(s.unmatched, start, end)] for s in seasons)
+    bad_rows = concat(
+        _dated_or_undated(q, start, end) for s in seasons for q in s.quarantine.values()
+    )
+    return frame, unmatched, bad_rows
 
 
 def _dated_or_undated(rows: pd.DataFrame, start, end) -> pd.DataFrame:  # type: ignore[no-untyped-def]

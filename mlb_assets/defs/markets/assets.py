@@ -1,10 +1,13 @@
 """Markets: normalized odds snapshots, opening/closing lines and line movements."""
 
+from datetime import timedelta
+
 import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
 from mlb_assets.defs.ingestion.assets import games, raw_odds_payloads
+from mlb_assets.defs.ingestion.live import days, stored_payloads
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -13,6 +16,7 @@ from mlb_assets.defs.partitions import (
     single_run_backfill,
 )
 from mlb_assets.lib.archives.season import SBR_SOURCE, SeasonArchives, concat, in_dates
+from mlb_assets.lib.ingest.live import ODDS_API_SOURCE, quotes_from_payloads
 from mlb_assets.lib.line_movements import MovementParams, compute_line_movements
 from mlb_assets.lib.snapshots import normalize_quotes
 from mlb_assets.lib.warehouse.load import read_frame, replace_dates
@@ -22,6 +26,7 @@ from mlb_assets.lib.warehouse.schema import odds_snapshots as odds_snapshots_tab
 from mlb_assets.lib.warehouse.schema import opening_closing_lines as open_close_table
 from mlb_assets.lib.warehouse.store import stable_id, write_quarantine
 from mlb_assets.resources.archive import ArchiveResource
+from mlb_assets.resources.live import IngestionResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
 
@@ -35,24 +40,50 @@ def _season_quotes(season: SeasonArchives, start, end) -> pd.DataFrame:  # type:
     return quotes.assign(source=file.source if file else None, payload_id=payload_id)
 
 
+def _live_quotes(warehouse: WarehouseResource, start, end) -> tuple[pd.DataFrame, pd.DataFrame]:  # type: ignore[no-untyped-def]
+    """Quotes from the stored Odds API payloads of each day, matched to the schedule."""
+    schedule = _schedule(warehouse, start - timedelta(days=1), end + timedelta(days=1))
+    dates = schedule.set_index("game_id")["game_date"]
+    quotes, bad = [], []
+    for day in days(start, end):
+        result = quotes_from_payloads(
+            stored_payloads(warehouse, ODDS_API_SOURCE, day), day, schedule
+        )
+        if not result.quotes.empty:
+            quotes.append(result.quotes.assign(game_date=result.quotes["game_id"].map(dates)))
+        bad.append(result.quarantine)
+    frame = concat(quotes)
+    return (frame.assign(source=ODDS_API_SOURCE) if not frame.empty else frame), concat(bad)
+
+
+def _schedule(warehouse: WarehouseResource, start, end) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+    query = sa.select(games_table).where(games_table.c.game_date.between(start, end))
+    with warehouse.connect() as connection:
+        return read_frame(connection, query)
+
+
 def _normalize(quotes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     if quotes.empty:
         return pd.DataFrame(), pd.DataFrame()
-    parts = [
-        (normalize_quotes(group, source=source), group[["game_id", "game_date", "payload_id"]])
-        for source, group in quotes.groupby("source", sort=False)
-    ]
     snapshots, bad = [], []
-    for normalized, context in parts:
-        lineage = context.drop_duplicates("game_id").set_index("game_id")
+    for source, group in quotes.groupby("source", sort=False):
+        dates = group.drop_duplicates("game_id").set_index("game_id")["game_date"]
+        normalized = normalize_quotes(group, source=source, game_dates=dates.to_dict())
         snap = normalized.snapshots
-        snap = snap.assign(
-            game_date=snap["game_id"].map(lineage["game_date"]),
-            payload_id=snap["game_id"].map(lineage["payload_id"]),
+        snapshots.append(
+            snap.assign(game_date=snap["game_id"].map(dates), payload_id=_lineage(snap, group))
         )
-        snapshots.append(snap)
         bad.append(normalized.quarantine)
     return concat(snapshots), concat(bad)
+
+
+def _lineage(snapshots: pd.DataFrame, quotes: pd.DataFrame) -> pd.Series:
+    """The first stored payload that carried each snapshot's quote."""
+    keys = ["game_id", "book", "market", "side", "captured_at"]
+    first = quotes[[*keys, "payload_id"]].drop_duplicates(keys)
+    first = first.assign(captured_at=pd.to_datetime(first["captured_at"], utc=True))
+    merged = snapshots[keys].merge(first, on=keys, how="left")
+    return pd.Series(merged["payload_id"].to_numpy(), index=snapshots.index)
 
 
 @dg.asset(
@@ -68,11 +99,19 @@ def _normalize(quotes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ),
 )
 def odds_snapshots(
-    context: dg.AssetExecutionContext, archive: ArchiveResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    archive: ArchiveResource,
+    warehouse: WarehouseResource,
+    ingestion: IngestionResource,
 ) -> dg.MaterializeResult:
     start, end = partition_dates(context)
-    quotes = concat(_season_quotes(s, start, end) for s in archive.seasons_between(start, end))
+    if ingestion.uses_odds_api:
+        quotes, payload_bad = _live_quotes(warehouse, start, end)
+    else:
+        seasons = archive.seasons_between(start, end)
+        quotes, payload_bad = concat(_season_quotes(s, start, end) for s in seasons), pd.DataFrame()
     snapshots, bad = _normalize(quotes)
+    bad = concat([payload_bad, bad])
     with warehouse.begin() as connection:
         written = replace_dates(connection, odds_snapshots_table, snapshots, start, end)
         quarantined = write_quarantine(connection, "odds_snapshots", bad, start, end)

@@ -9,7 +9,9 @@ postponement only once it would have been announced.
 
 from __future__ import annotations
 
+import json
 import zlib
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Any
@@ -192,3 +194,21 @@ def _club_index() -> dict[str, int]:
     """Every code any franchise ever had, numbered in sorted order."""
     codes = sorted({code for club in FRANCHISES for code, _ in club.codes})
     return {code: i for i, code in enumerate(codes)}
+
+
+def schedule_route(
+    games: pd.DataFrame, now: Callable[[], datetime]
+) -> Callable[[str, dict[str, list[str]]], tuple[int, dict[str, str], bytes]]:
+    """A replay-server route serving ``/api/v1/schedule?date=YYYY-MM-DD`` at simulated ``now``."""
+
+    def handle(_path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
+        headers = {"Content-Type": "application/json"}
+        raw = (query.get("date") or [""])[0]
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            message = {"message": f"date must be YYYY-MM-DD, got {raw!r}"}
+            return 400, headers, json.dumps(message).encode()
+        return 200, headers, json.dumps(schedule_payload(games, day, now())).encode()
+
+    return handle

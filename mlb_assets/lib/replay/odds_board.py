@@ -107,7 +107,9 @@ def _ns_or(moment: datetime | None, default: int) -> int:
 
 
 def _format_time(ns: int, date_format: DateFormat) -> str | int:
-    seconds = int(ns // _NS)
+    # The API speaks whole seconds. Rounding a change time up, never down, keeps a
+    # consumer's captured_at at or after the moment the price really appeared.
+    seconds = int(-(-ns // _NS))
     if date_format == "unix":
         return seconds
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))

@@ -754,7 +754,7 @@ def server_from_args(args: argparse.Namespace) -> ReplayServer:
     cache = Path(args.cache_dir) if args.cache_dir else settings.home_dir() / "cache"
     board = OddsBoard.from_archive(archive, args.season, cache_dir=cache)
     start = args.start or board.first_quote_at or datetime.now(UTC)
-    return ReplayServer(
+    server = ReplayServer(
         board,
         host=args.host,
         port=args.port,
@@ -762,6 +762,24 @@ def server_from_args(args: argparse.Namespace) -> ReplayServer:
         quota_total=args.quota,
         clock=SimulatedClock(start, args.speed),
     )
+    mount_mlb_schedule(server, archive, args.season, cache)
+    return server
+
+
+def mount_mlb_schedule(server: ReplayServer, archive: Path, season: int, cache: Path) -> None:
+    """Serve the season's reconciled schedule as the MLB Stats API at ``/api/v1/schedule``.
+
+    Skipped (with a note) when the archive holds no file of that season to build it from.
+    """
+    from mlb_assets.lib.archives.catalog import ArchiveCatalog
+    from mlb_assets.lib.archives.season import load_season
+    from mlb_assets.lib.replay.mlb_schedule import schedule_route
+
+    if not ArchiveCatalog(archive).seasons().get(season):
+        print(f"no {season} archive files under {archive}: /api/v1/schedule not served")
+        return
+    games = load_season(archive, season, cache_dir=cache).games
+    server.add_route("/api/v1/schedule", schedule_route(games, server.clock.now))
 
 
 def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = None) -> int:

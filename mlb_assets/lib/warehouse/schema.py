@@ -47,6 +47,7 @@ games = sa.Table(
     sa.Column("day_night", sa.String(1), nullable=True),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("sources", sa.Text, nullable=False, comment="sources that know this game"),
+    sa.Column("mlb_game_pk", sa.BigInteger, nullable=True, comment="MLB Stats API id"),
     sa.Index("ix_games_game_date", "game_date"),
 )
 

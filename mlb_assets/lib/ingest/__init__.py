@@ -1,0 +1,1 @@
+"""Fetching and normalizing live sources, framework-free (used by the ingestion assets)."""
