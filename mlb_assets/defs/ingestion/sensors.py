@@ -1,0 +1,110 @@
+"""Sensors: settle a date once all its games are over; flag and re-poll stale odds."""
+
+from datetime import date, timedelta
+
+import dagster as dg
+import pandas as pd
+import sqlalchemy as sa
+
+from mlb_assets.defs.jobs import odds_poll_job, settlement_job
+from mlb_assets.lib.ingest.live import local_date
+from mlb_assets.lib.ingest.monitoring import dates_ready_to_settle, odds_staleness
+from mlb_assets.lib.warehouse.load import read_frame
+from mlb_assets.lib.warehouse.schema import games, odds_snapshots
+from mlb_assets.resources.live import IngestionResource
+from mlb_assets.resources.warehouse import WarehouseResource
+
+# Without a cursor the sensor looks this far back: it settles the recent season, not
+# every archived date a backfill ever loaded.
+SETTLEMENT_LOOKBACK_DAYS = 7
+STALE_ODDS_MINUTES = 30
+
+
+def _games_between(warehouse: WarehouseResource, start: date, end: date):  # type: ignore[no-untyped-def]
+    query = sa.select(games.c.game_date, games.c.status, games.c.start_time_utc).where(
+        games.c.game_date.between(start, end)
+    )
+    with warehouse.connect() as connection:
+        return read_frame(connection, query)
+
+
+@dg.sensor(
+    job=settlement_job,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description=(
+        "Starts settlement of a game date once every game of it is final, postponed or "
+        "cancelled; the cursor holds the last settled date, so each date settles once."
+    ),
+)
+def settlement_sensor(
+    context: dg.SensorEvaluationContext,
+    warehouse: WarehouseResource,
+    ingestion: IngestionResource,
+) -> dg.SensorResult:
+    today = local_date(ingestion.now())
+    after = date.fromisoformat(context.cursor) if context.cursor else None
+    start = (after + timedelta(days=1)) if after else today - timedelta(SETTLEMENT_LOOKBACK_DAYS)
+    ready = dates_ready_to_settle(_games_between(warehouse, start, today), after=after, today=today)
+    if not ready:
+        return dg.SensorResult(skip_reason=f"no finished game date after {after or start}")
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(partition_key=d.isoformat(), run_key=f"settlement-{d}") for d in ready
+        ],
+        cursor=ready[-1].isoformat(),
+    )
+
+
+def _newest_odds(warehouse: WarehouseResource, day: date):  # type: ignore[no-untyped-def]
+    newest = sa.func.max(odds_snapshots.c.captured_at).label("newest")
+    query = sa.select(newest).where(odds_snapshots.c.game_date == day)
+    with warehouse.connect() as connection:
+        value = read_frame(connection, query)["newest"].iloc[0]
+    return None if pd.isna(value) else value.to_pydatetime()
+
+
+@dg.sensor(
+    job=odds_poll_job,
+    minimum_interval_seconds=600,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description=(
+        f"On game days, flags odds older than {STALE_ODDS_MINUTES} minutes while games are "
+        "still to come (an observation on odds_snapshots) and requests a fresh poll."
+    ),
+)
+def stale_odds_sensor(
+    context: dg.SensorEvaluationContext,
+    warehouse: WarehouseResource,
+    ingestion: IngestionResource,
+) -> dg.SensorResult:
+    now = ingestion.now()
+    today = local_date(now)
+    staleness = odds_staleness(
+        _games_between(warehouse, today, today),
+        _newest_odds(warehouse, today),
+        now=now,
+        max_age_minutes=STALE_ODDS_MINUTES,
+    )
+    if not staleness.stale:
+        return dg.SensorResult(skip_reason=staleness.reason)
+    context.log.warning(f"stale odds on {today}: {staleness.reason}")
+    bucket = int(now.timestamp() // (STALE_ODDS_MINUTES * 60))
+    observation = dg.AssetObservation(
+        asset_key="odds_snapshots",
+        partition=today.isoformat(),
+        metadata={
+            "stale": True,
+            "reason": staleness.reason,
+            "age_minutes": staleness.age_minutes,
+        },
+    )
+    return dg.SensorResult(
+        run_requests=[
+            dg.RunRequest(partition_key=today.isoformat(), run_key=f"stale-{today}-{bucket}")
+        ],
+        asset_events=[observation],
+    )
+
+
+SENSORS = [settlement_sensor, stale_odds_sensor]
