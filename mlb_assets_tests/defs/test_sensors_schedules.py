@@ -124,7 +124,7 @@ def test_schedules_request_today_in_new_york(schedule) -> None:  # type: ignore[
     # 00:30 UTC on the 4th is still the 3rd in New York.
     at = datetime(2016, 4, 4, 0, 30, tzinfo=UTC)
     context = dg.build_schedule_context(
-        scheduled_execution_time=at.astimezone(__import__("zoneinfo").ZoneInfo("America/New_York"))
+        scheduled_execution_time=at.astimezone(ZoneInfo("America/New_York"))
     )
     request = schedule(context)
     assert request.partition_key == "2016-04-03"
