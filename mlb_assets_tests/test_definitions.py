@@ -21,6 +21,8 @@ EXPECTED_ASSETS = {
     "odds_snapshots",
     "opening_closing_lines",
     "line_movements",
+    "market_consensus",
+    "steam_events",
 }
 
 

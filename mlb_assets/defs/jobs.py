@@ -3,7 +3,14 @@
 import dagster as dg
 
 ARCHIVE_GROUPS = ("ingestion", "markets")
-LIVE_MARKET_ASSETS = ("raw_odds_payloads", "games", "odds_snapshots", "line_movements")
+LIVE_MARKET_ASSETS = (
+    "raw_odds_payloads",
+    "games",
+    "odds_snapshots",
+    "line_movements",
+    "market_consensus",
+    "steam_events",
+)
 KIND_TAG = "mlb_assets/kind"
 
 season_backfill_job = dg.define_asset_job(

@@ -10,6 +10,7 @@ from mlb_assets.lib.settings import ARCHIVE_DIR_ENV, DATABASE_URL_ENV, HOME_ENV
 from mlb_assets.resources.archive import ArchiveResource
 from mlb_assets.resources.live import (
     ODDS_SOURCE_ENV,
+    BettingSplitsResource,
     IngestionResource,
     MlbStatsResource,
     OddsApiResource,
@@ -20,6 +21,7 @@ ODDS_API_KEY_ENV = "ODDS_API_KEY"
 ODDS_API_BASE_URL_ENV = "ODDS_API_BASE_URL"
 MLB_STATS_BASE_URL_ENV = "MLB_STATS_BASE_URL"
 NOW_ENV = "MLB_ASSETS_NOW"
+SPLITS_SOURCE_ENV = "MLB_ASSETS_SPLITS_SOURCE"
 
 
 def env_or_default(name: str, default: str | None = None) -> dg.EnvVar | str | None:
@@ -53,4 +55,5 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             api_key=(ODDS_API_KEY_ENV, None),
         ),
         "mlb_stats": _with_env(MlbStatsResource, base_url=(MLB_STATS_BASE_URL_ENV, None)),
+        "splits": _with_env(BettingSplitsResource, source=(SPLITS_SOURCE_ENV, None)),
     }

@@ -9,6 +9,7 @@ import dagster as dg
 
 from mlb_assets.lib.mlb_stats.client import MlbStatsClient
 from mlb_assets.lib.odds_api.client import DEFAULT_BASE_URL, OddsApiClient
+from mlb_assets.lib.splits import BettingSplitsSource, splits_source_from_config
 
 OddsSource = Literal["archive", "odds_api"]
 ODDS_SOURCE_ENV = "MLB_ASSETS_ODDS_SOURCE"
@@ -89,3 +90,16 @@ class MlbStatsResource(dg.ConfigurableResource):
         return MlbStatsClient(
             self.base_url, timeout=self.timeout_seconds, max_retries=self.max_retries
         )
+
+
+class BettingSplitsResource(dg.ConfigurableResource):
+    """Public betting splits (bet % / money %) for reverse-line-movement features.
+
+    ``source`` (``MLB_ASSETS_SPLITS_SOURCE``) names a source in ``mlb_assets.lib.splits``;
+    unset or "none" means no splits data, and the split features are null.
+    """
+
+    source: str | None = None
+
+    def splits_source(self) -> BettingSplitsSource:
+        return splits_source_from_config(self.source)

@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from mlb_assets.resources.archive import ArchiveResource
-from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsApiResource
+from mlb_assets.resources.live import (
+    BettingSplitsResource,
+    IngestionResource,
+    MlbStatsResource,
+    OddsApiResource,
+)
 from mlb_assets.resources.warehouse import WarehouseResource
 
 
@@ -29,5 +34,6 @@ def make_resources(
         "ingestion": IngestionResource(),
         "odds_api": OddsApiResource(api_key="unused-in-archive-mode"),
         "mlb_stats": MlbStatsResource(),
+        "splits": BettingSplitsResource(),
     }
     return {**resources, **overrides}

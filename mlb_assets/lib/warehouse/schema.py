@@ -132,5 +132,71 @@ quarantine = sa.Table(
     sa.Index("ix_quarantine_asset_game_date", "asset", "game_date"),
 )
 
+
+market_consensus = sa.Table(
+    "market_consensus",
+    metadata,
+    sa.Column("game_id", sa.String(16), primary_key=True),
+    sa.Column("market", sa.String(16), primary_key=True),
+    sa.Column("side", sa.String(8), primary_key=True),
+    sa.Column("game_date", sa.Date, nullable=False),
+    sa.Column("decision_at", UtcDateTime, nullable=False),
+    sa.Column("open_at", UtcDateTime, nullable=True),
+    sa.Column("point_open", sa.Float, nullable=True),
+    sa.Column("consensus_prob_novig_open", sa.Float, nullable=True),
+    sa.Column("point", sa.Float, nullable=True),
+    sa.Column("n_books", sa.Integer, nullable=True),
+    sa.Column("consensus_prob_novig", sa.Float, nullable=True),
+    sa.Column("dispersion_prob", sa.Float, nullable=True),
+    sa.Column("best_price", sa.Integer, nullable=True),
+    sa.Column("best_book", sa.String(64), nullable=True),
+    sa.Column("sharp_prob_novig", sa.Float, nullable=True),
+    sa.Column("sharp_gap_prob", sa.Float, nullable=True),
+    sa.Column("decision_move_prob", sa.Float, nullable=True),
+    sa.Column("close_at", UtcDateTime, nullable=True),
+    sa.Column("point_close", sa.Float, nullable=True),
+    sa.Column("n_books_close", sa.Integer, nullable=True),
+    sa.Column("consensus_prob_novig_close", sa.Float, nullable=True),
+    sa.Column("dispersion_prob_close", sa.Float, nullable=True),
+    sa.Column("best_price_close", sa.Integer, nullable=True),
+    sa.Column("best_book_close", sa.String(64), nullable=True),
+    sa.Column("sharp_prob_novig_close", sa.Float, nullable=True),
+    sa.Column("sharp_gap_prob_close", sa.Float, nullable=True),
+    sa.Column("steam_events", sa.Integer, nullable=False),
+    sa.Column("steam_events_before_decision", sa.Integer, nullable=False),
+    sa.Column("first_steam_at", UtcDateTime, nullable=True),
+    sa.Column("public_bets_pct", sa.Float, nullable=True),
+    sa.Column("public_money_pct", sa.Float, nullable=True),
+    sa.Column("rlm", sa.Boolean, nullable=True),
+    sa.Column("rlm_strength", sa.Float, nullable=True),
+    sa.Index("ix_market_consensus_game_date", "game_date"),
+    comment="cross-book state per game x market x side at decision time and at close",
+)
+
+steam_events = sa.Table(
+    "steam_events",
+    metadata,
+    sa.Column("game_id", sa.String(16), primary_key=True),
+    sa.Column("market", sa.String(16), primary_key=True),
+    sa.Column("side", sa.String(8), primary_key=True),
+    sa.Column("started_at", UtcDateTime, primary_key=True),
+    sa.Column("game_date", sa.Date, nullable=False),
+    sa.Column("direction", sa.SmallInteger, nullable=False),
+    sa.Column("confirmed_at", UtcDateTime, nullable=False),
+    sa.Column("ended_at", UtcDateTime, nullable=False),
+    sa.Column("n_books", sa.Integer, nullable=False),
+    sa.Column("books", sa.Text, nullable=False),
+    sa.Column("total_move_prob", sa.Float, nullable=False),
+    sa.Index("ix_steam_events_game_date", "game_date"),
+    comment="same-direction moves at several books within a short window",
+)
+
 # Tables whose rows belong to one game date: a partition's rows are replaced together.
-DATED_TABLES = (games, odds_snapshots, opening_closing_lines, line_movements)
+DATED_TABLES = (
+    games,
+    odds_snapshots,
+    opening_closing_lines,
+    line_movements,
+    market_consensus,
+    steam_events,
+)

@@ -1,0 +1,132 @@
+"""Cross-book market consensus and multi-book steam, written as two tables."""
+
+from datetime import date
+
+import dagster as dg
+import pandas as pd
+import sqlalchemy as sa
+from pydantic import Field
+
+from mlb_assets.defs.partitions import (
+    date_label,
+    game_date_partitions,
+    markdown_preview,
+    partition_dates,
+    single_run_backfill,
+)
+from mlb_assets.lib.market_consensus import ConsensusParams, market_consensus, steam_events
+from mlb_assets.lib.splits import reverse_line_movement
+from mlb_assets.lib.warehouse.load import read_frame, replace_dates
+from mlb_assets.lib.warehouse.schema import games as games_table
+from mlb_assets.lib.warehouse.schema import market_consensus as consensus_table
+from mlb_assets.lib.warehouse.schema import odds_snapshots as snapshots_table
+from mlb_assets.lib.warehouse.schema import steam_events as steam_table
+from mlb_assets.resources.live import BettingSplitsResource
+from mlb_assets.resources.warehouse import WarehouseResource
+
+_DEFAULTS = ConsensusParams()
+
+
+class ConsensusConfig(dg.Config):
+    """Which books are sharp, the decision time, and what counts as multi-book steam."""
+
+    sharp_books: list[str] = Field(default_factory=lambda: list(_DEFAULTS.sharp_books))
+    steam_window_minutes: int = _DEFAULTS.steam_window_minutes
+    steam_min_books: int = _DEFAULTS.steam_min_books
+    steam_min_move_prob: float = _DEFAULTS.steam_min_move_prob
+    decision_minutes_before: int = _DEFAULTS.decision_minutes_before
+
+    def params(self) -> ConsensusParams:
+        return ConsensusParams(
+            sharp_books=tuple(self.sharp_books),
+            steam_window_minutes=self.steam_window_minutes,
+            steam_min_books=self.steam_min_books,
+            steam_min_move_prob=self.steam_min_move_prob,
+            decision_minutes_before=self.decision_minutes_before,
+        )
+
+
+def _read_range(
+    warehouse: WarehouseResource, start: date, end: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    with warehouse.connect() as connection:
+        snapshots = read_frame(
+            connection,
+            sa.select(snapshots_table).where(snapshots_table.c.game_date.between(start, end)),
+        )
+        schedule = read_frame(
+            connection,
+            sa.select(games_table.c.game_id, games_table.c.game_date, games_table.c.start_time_utc)
+            .where(games_table.c.game_date.between(start, end))
+            .where(games_table.c.start_time_utc.is_not(None)),
+        )
+    return snapshots, schedule
+
+
+def _with_dates(frame: pd.DataFrame, schedule: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
+    dated = frame.assign(game_date=frame["game_id"].map(schedule.set_index("game_id")["game_date"]))
+    return dated.reindex(columns=[c.name for c in table.columns])
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "market_consensus",
+            group_name="markets",
+            kinds={"python", "sql"},
+            deps=["odds_snapshots", "games"],
+            description=(
+                "Per game x market x side at decision time and at close: consensus no-vig "
+                "probability across books, cross-book dispersion, best available price and "
+                "book, sharp-book (Pinnacle) minus market gap, multi-book steam counts, and "
+                "public betting splits with a reverse-line-movement flag (null without a "
+                "splits source). With one book (the archives) dispersion and gap are null."
+            ),
+        ),
+        dg.AssetSpec(
+            "steam_events",
+            group_name="markets",
+            kinds={"python", "sql"},
+            deps=["odds_snapshots", "games"],
+            description=(
+                "Multi-book steam: at least k books moving a side's no-vig probability the "
+                "same way within a short window (defaults: 3 books, 1 point, 10 minutes)."
+            ),
+        ),
+    ],
+    partitions_def=game_date_partitions,
+    backfill_policy=single_run_backfill,
+)
+def market_consensus_assets(
+    context: dg.AssetExecutionContext,
+    config: ConsensusConfig,
+    warehouse: WarehouseResource,
+    splits: BettingSplitsResource,
+):  # type: ignore[no-untyped-def]
+    start, end = partition_dates(context)
+    snapshots, schedule = _read_range(warehouse, start, end)
+    params = config.params()
+    if snapshots.empty or schedule.empty:
+        consensus, events = pd.DataFrame(), pd.DataFrame()
+    else:
+        consensus = market_consensus(snapshots, schedule, params)
+        as_of = consensus["decision_at"].max().to_pydatetime()
+        public = splits.splits_source().fetch(consensus["game_id"].unique().tolist(), as_of)
+        consensus = _with_dates(reverse_line_movement(consensus, public), schedule, consensus_table)
+        events = _with_dates(steam_events(snapshots, schedule, params), schedule, steam_table)
+    with warehouse.begin() as connection:
+        written = replace_dates(connection, consensus_table, consensus, start, end)
+        steam_written = replace_dates(connection, steam_table, events, start, end)
+    books = int(snapshots["book"].nunique()) if not snapshots.empty else 0
+    context.log.info(
+        f"market_consensus {date_label(start, end)}: {written} rows over {books} books, "
+        f"{steam_written} steam event rows"
+    )
+    yield dg.MaterializeResult(
+        asset_key="market_consensus",
+        metadata={"row_count": written, "books": books, "preview": markdown_preview(consensus)},
+    )
+    yield dg.MaterializeResult(
+        asset_key="steam_events",
+        metadata={"row_count": steam_written, "preview": markdown_preview(events)},
+    )
