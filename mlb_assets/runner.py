@@ -23,7 +23,22 @@ def run_season_backfill(
     resources: Mapping[str, object] | None = None,
     quiet: bool = False,
 ) -> dg.ExecuteInProcessResult:
-    """Materialize the archive graph for game dates [start, end] as one run.
+    """Materialize the archive graph for game dates [start, end] as one run."""
+    return run_partitioned_job(
+        SEASON_BACKFILL_JOB, start, end, dagster_home=dagster_home, resources=resources, quiet=quiet
+    )
+
+
+def run_partitioned_job(
+    job_name: str,
+    start: date,
+    end: date,
+    *,
+    dagster_home: Path | None = None,
+    resources: Mapping[str, object] | None = None,
+    quiet: bool = False,
+) -> dg.ExecuteInProcessResult:
+    """Run a partitioned job over game dates [start, end] as one run.
 
     With ``dagster_home`` the run is recorded in that instance (visible in ``mlb-assets
     ui``); otherwise an ephemeral instance is used.
@@ -31,7 +46,7 @@ def run_season_backfill(
     from mlb_assets.definitions import build_definitions, defs
 
     definitions = build_definitions(resources) if resources is not None else defs
-    job = definitions.resolve_job_def(SEASON_BACKFILL_JOB)
+    job = definitions.resolve_job_def(job_name)
     tags = {
         ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
         ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),

@@ -160,10 +160,15 @@ def _season_open_close(season: SeasonArchives, start, end) -> pd.DataFrame:  # t
     ),
 )
 def opening_closing_lines(
-    context: dg.AssetExecutionContext, archive: ArchiveResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    archive: ArchiveResource,
+    warehouse: WarehouseResource,
+    ingestion: IngestionResource,
 ) -> dg.MaterializeResult:
     start, end = partition_dates(context)
-    frame = concat(_season_open_close(s, start, end) for s in archive.seasons_between(start, end))
+    # Live feeds carry timestamps: their open and close are in line_movements instead.
+    seasons = [] if ingestion.uses_odds_api else archive.seasons_between(start, end)
+    frame = concat(_season_open_close(s, start, end) for s in seasons)
     columns = [c.name for c in open_close_table.columns]
     frame = frame.reindex(columns=columns) if not frame.empty else frame
     with warehouse.begin() as connection:

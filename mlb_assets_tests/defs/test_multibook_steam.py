@@ -1,0 +1,139 @@
+"""Multi-book steam through the whole live path: a crafted four-book market served by the
+replay server, polled twice by the odds_poll job, lands as one steam event per side.
+
+The board is crafted for this test (not market truth): four books open PIT-SLN at
+-110/-110 at 10:00Z; books a, b and c move the home side to -130/+110 at 15:00, 15:03 and
+15:06Z; book d never moves. First pitch is 17:05Z on 2016-04-03.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from mlb_assets.lib.replay.mlb_schedule import schedule_route
+from mlb_assets.lib.replay.odds_board import OddsBoard
+from mlb_assets.lib.replay.server import ReplayServer, SimulatedClock
+from mlb_assets.lib.warehouse.engine import create_warehouse_engine
+from mlb_assets.lib.warehouse.load import read_frame
+from mlb_assets.lib.warehouse.schema import market_consensus, odds_snapshots, steam_events
+from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsApiResource
+from mlb_assets.runner import run_partitioned_job
+from mlb_assets_tests.defs.conftest import make_resources
+
+KEY = "steam-test-key"
+DAY = date(2016, 4, 3)
+GAME = "PIT201604030"
+
+
+def _games() -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "game_id": GAME,
+                "season": 2016,
+                "game_date": DAY,
+                "game_number": 0,
+                "away_team": "SLN",
+                "home_team": "PIT",
+                "start_time_utc": pd.Timestamp("2016-04-03 17:05", tz="UTC"),
+                "away_pitcher": "A Wainwright",
+                "home_pitcher": "F Liriano",
+                "away_score": pd.NA,
+                "home_score": pd.NA,
+                "day_night": "D",
+                "status": "scheduled",
+                "sources": "crafted",
+            }
+        ]
+    ).astype({"away_score": "Int64", "home_score": "Int64"})
+
+
+def _quotes() -> pd.DataFrame:
+    rows = []
+    for book in "abcd":
+        for side, price in (("home", -110), ("away", -110)):
+            rows.append((book, side, price, "2016-04-03 10:00"))
+    for book, minute in (("a", "00"), ("b", "03"), ("c", "06")):
+        rows += [
+            (book, "home", -130, f"2016-04-03 15:{minute}"),
+            (book, "away", 110, f"2016-04-03 15:{minute}"),
+        ]
+    return pd.DataFrame(
+        [
+            {
+                "game_id": GAME,
+                "book": b,
+                "market": "h2h",
+                "side": s,
+                "point": float("nan"),
+                "price_american": float(p),
+                "captured_at": pd.Timestamp(t, tz="UTC"),
+            }
+            for b, s, p, t in rows
+        ]
+    )
+
+
+def _poll(url: str, server: ReplayServer, home: Path, at: datetime) -> None:
+    server.clock.set(at)
+    resources = make_resources(
+        url,
+        None,
+        home,
+        ingestion=IngestionResource(odds_source="odds_api", now_override=at.isoformat()),
+        odds_api=OddsApiResource(base_url=server.url, api_key=KEY, quota_floor=0),
+        mlb_stats=MlbStatsResource(base_url=server.url),
+    )
+    assert run_partitioned_job("odds_poll", DAY, DAY, resources=resources, quiet=True).success
+
+
+def _read(url: str, table: sa.Table) -> pd.DataFrame:
+    with create_warehouse_engine(url).connect() as connection:
+        return read_frame(connection, sa.select(table))
+
+
+@pytest.fixture(scope="module")
+def polled(tmp_path_factory: pytest.TempPathFactory) -> str:
+    home = tmp_path_factory.mktemp("steam")
+    url = f"sqlite:///{home / 'warehouse.sqlite'}"
+    board = OddsBoard.from_quotes(_quotes(), _games())
+    start = datetime(2016, 4, 3, 14, 0, tzinfo=UTC)
+    with ReplayServer(board, api_key=KEY, clock=SimulatedClock(start)) as server:
+        server.add_route("/api/v1/schedule", schedule_route(_games(), server.clock.now))
+        _poll(url, server, home, start)
+        _poll(url, server, home, datetime(2016, 4, 3, 15, 10, tzinfo=UTC))
+    return url
+
+
+def test_every_book_change_is_a_snapshot(polled: str) -> None:
+    snapshots = _read(polled, odds_snapshots)
+    assert sorted(snapshots["book"].unique()) == ["a", "b", "c", "d"]
+    assert len(snapshots) == 4 * 2 + 3 * 2  # opening sides, then the three movers
+
+
+def test_steam_event_written_as_expected(polled: str) -> None:
+    events = _read(polled, steam_events).set_index("side")
+    assert set(events.index) == {"home", "away"}
+    home = events.loc["home"]
+    assert home["direction"] == 1 and events.loc["away", "direction"] == -1
+    assert home["books"] == "a,b,c" and home["n_books"] == 3
+    assert home["started_at"] == pd.Timestamp("2016-04-03 15:00", tz="UTC")
+    assert home["confirmed_at"] == pd.Timestamp("2016-04-03 15:06", tz="UTC")
+
+
+def test_consensus_at_decision_time(polled: str) -> None:
+    consensus = _read(polled, market_consensus).set_index("side")
+    home = consensus.loc["home"]
+    # Three books at -130/+110 (no-vig home 0.542700...) and one at -110/-110 (0.5).
+    moved = (130 / 230) / (130 / 230 + 100 / 210)
+    assert home["n_books"] == 4
+    assert home["consensus_prob_novig"] == pytest.approx((3 * moved + 0.5) / 4, abs=1e-9)
+    assert home["best_price"] == -110 and home["best_book"] == "d"
+    assert consensus.loc["away", "best_price"] == 110
+    assert home["steam_events"] == 1
+    assert pd.isna(home["rlm"])  # no splits source configured: null, never invented
