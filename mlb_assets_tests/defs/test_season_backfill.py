@@ -73,3 +73,17 @@ def test_one_week_partition_range_only_touches_its_dates(
     assert both["games"] > first_week["games"]
     again = _backfill(sqlite_url, archive_dir, state_home, date(2016, 4, 3), date(2016, 4, 9))
     assert again == both
+
+
+def test_other_seasons_are_discovered_from_their_files(
+    archive_dir: Path, sqlite_url: str, state_home: Path
+) -> None:
+    """2017 has only a workbook in the mirror: its games and lines load all the same."""
+    day = date(2017, 4, 2)
+    counts = _backfill(sqlite_url, archive_dir, state_home, day, day)
+    assert counts["games"] == 3 and counts["odds_snapshots"] == 0
+    assert counts["opening_closing_lines"] == 3 * 6
+    engine = create_warehouse_engine(sqlite_url)
+    with engine.connect() as connection:
+        sources = connection.execute(sa.text("SELECT DISTINCT sources FROM games")).scalars().all()
+    assert sources == ["sbr"]

@@ -191,6 +191,47 @@ steam_events = sa.Table(
     comment="same-direction moves at several books within a short window",
 )
 
+
+game_features = sa.Table(
+    "game_features",
+    metadata,
+    sa.Column("game_id", sa.String(16), primary_key=True),
+    sa.Column("feature_set", sa.String(32), primary_key=True),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("game_date", sa.Date, nullable=False),
+    sa.Column("value", sa.Float, nullable=True),
+    sa.Index("ix_game_features_game_date", "game_date"),
+    comment="point-in-time features per game, long format (one row per feature)",
+)
+
+model_evaluation = sa.Table(
+    "model_evaluation",
+    metadata,
+    sa.Column("evaluation_id", sa.String(64), primary_key=True),
+    sa.Column("predictor", sa.String(64), primary_key=True, comment="engine or market line"),
+    sa.Column("period", sa.String(16), primary_key=True, comment="YYYY-MM or 'all'"),
+    sa.Column("target", sa.String(32), nullable=False),
+    sa.Column("season", sa.Integer, nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("log_loss", sa.Float, nullable=True),
+    sa.Column("brier", sa.Float, nullable=True),
+    sa.Column("auc", sa.Float, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    comment="walk-forward out-of-sample metrics of each engine and of the market",
+)
+
+model_calibration = sa.Table(
+    "model_calibration",
+    metadata,
+    sa.Column("evaluation_id", sa.String(64), primary_key=True),
+    sa.Column("predictor", sa.String(64), primary_key=True),
+    sa.Column("bin", sa.Integer, primary_key=True),
+    sa.Column("p_mean", sa.Float, nullable=True),
+    sa.Column("y_rate", sa.Float, nullable=True),
+    sa.Column("n", sa.Integer, nullable=False),
+    comment="calibration table of the walk-forward predictions (10 probability bins)",
+)
+
 # Tables whose rows belong to one game date: a partition's rows are replaced together.
 DATED_TABLES = (
     games,
@@ -199,4 +240,5 @@ DATED_TABLES = (
     line_movements,
     market_consensus,
     steam_events,
+    game_features,
 )
