@@ -6,16 +6,18 @@ from collections.abc import Mapping
 
 import dagster as dg
 
+from mlb_assets.defs.features import definitions as features
 from mlb_assets.defs.ingestion import definitions as ingestion
 from mlb_assets.defs.jobs import JOBS
 from mlb_assets.defs.markets import definitions as markets
+from mlb_assets.defs.models import definitions as models
 from mlb_assets.resources import build_resources
 
 
 def build_definitions(resources: Mapping[str, object] | None = None) -> dg.Definitions:
     """Merge the domains; ``resources`` replaces the environment-configured ones (tests)."""
     shared = dg.Definitions(jobs=JOBS, resources=dict(resources or build_resources()))
-    return dg.Definitions.merge(ingestion.defs, markets.defs, shared)
+    return dg.Definitions.merge(ingestion.defs, markets.defs, features.defs, models.defs, shared)
 
 
 defs = build_definitions()

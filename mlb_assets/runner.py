@@ -58,3 +58,34 @@ def run_partitioned_job(
             return job.execute_in_process(instance=instance, tags=tags, run_config=run_config)
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         return job.execute_in_process(instance=instance, tags=tags, run_config=run_config)
+
+
+MODELS_JOB = "train_models"
+
+
+def run_models(
+    *,
+    dagster_home: Path | None = None,
+    resources: Mapping[str, object] | None = None,
+    training: Mapping[str, object] | None = None,
+    evaluation: Mapping[str, object] | None = None,
+    quiet: bool = False,
+) -> dg.ExecuteInProcessResult:
+    """Run the models job (training set, both engines, champion, evaluation) in process."""
+    from mlb_assets.definitions import build_definitions, defs
+
+    definitions = build_definitions(resources) if resources is not None else defs
+    job = definitions.resolve_job_def(MODELS_JOB)
+    level = "WARNING" if quiet else "INFO"
+    ops: dict[str, object] = {}
+    for name in ("h2o_model", "autogluon_model"):
+        if training:
+            ops[name] = {"config": dict(training)}
+    if evaluation:
+        ops["model_evaluation"] = {"config": dict(evaluation)}
+    run_config = {"loggers": {"console": {"config": {"log_level": level}}}, "ops": ops}
+    if dagster_home is None:
+        with dg.DagsterInstance.ephemeral() as instance:
+            return job.execute_in_process(instance=instance, run_config=run_config)
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        return job.execute_in_process(instance=instance, run_config=run_config)

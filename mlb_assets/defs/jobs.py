@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-ARCHIVE_GROUPS = ("ingestion", "markets")
+ARCHIVE_GROUPS = ("ingestion", "markets", "features")
 LIVE_MARKET_ASSETS = (
     "raw_odds_payloads",
     "games",
@@ -18,8 +18,8 @@ season_backfill_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups(*ARCHIVE_GROUPS),
     tags={KIND_TAG: "backfill"},
     description=(
-        "Ingestion and markets over a range of game dates as one run: payloads, games, odds "
-        "snapshots, opening/closing lines and line movements."
+        "Ingestion, markets and features over a range of game dates as one run: payloads, "
+        "games, odds snapshots, opening/closing lines, line movements, consensus, features."
     ),
 )
 
@@ -44,4 +44,11 @@ settlement_job = dg.define_asset_job(
     description="Settle a finished game date: final scores (and, downstream, the ledger).",
 )
 
-JOBS = [season_backfill_job, odds_poll_job, schedule_refresh_job, settlement_job]
+models_job = dg.define_asset_job(
+    name="train_models",
+    selection=dg.AssetSelection.groups("models"),
+    tags={KIND_TAG: "training"},
+    description="Training set, both AutoML engines, the champion and the walk-forward evaluation.",
+)
+
+JOBS = [season_backfill_job, odds_poll_job, schedule_refresh_job, settlement_job, models_job]

@@ -15,6 +15,7 @@ from mlb_assets.resources.live import (
     MlbStatsResource,
     OddsApiResource,
 )
+from mlb_assets.resources.models import H2OResource, MlflowResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
 ODDS_API_KEY_ENV = "ODDS_API_KEY"
@@ -56,4 +57,11 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         ),
         "mlb_stats": _with_env(MlbStatsResource, base_url=(MLB_STATS_BASE_URL_ENV, None)),
         "splits": _with_env(BettingSplitsResource, source=(SPLITS_SOURCE_ENV, None)),
+        "mlflow": _with_env(
+            MlflowResource,
+            tracking_uri=("MLFLOW_TRACKING_URI", None),
+            registry_uri=("MLFLOW_REGISTRY_URI", None),
+            home=(HOME_ENV, None),
+        ),
+        "h2o": _with_env(H2OResource, url=("H2O_URL", None)),
     }

@@ -13,6 +13,7 @@ from mlb_assets.resources.live import (
     MlbStatsResource,
     OddsApiResource,
 )
+from mlb_assets.resources.models import H2OResource, MlflowResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
 
@@ -35,5 +36,7 @@ def make_resources(
         "odds_api": OddsApiResource(api_key="unused-in-archive-mode"),
         "mlb_stats": MlbStatsResource(),
         "splits": BettingSplitsResource(),
+        "mlflow": MlflowResource(home=str(home)),
+        "h2o": H2OResource(max_mem="2G"),
     }
     return {**resources, **overrides}

@@ -1,0 +1,181 @@
+"""Point in time, tested on real data: what happens after the decision cannot move a feature.
+
+For each date of one week of May 2016 the training set is built twice: from the real
+inputs, and from inputs in which everything that becomes known after that date's
+decision times is changed or removed:
+
+* snapshots captured after their game's decision time: every other one dropped, the
+  rest re-priced (and totals re-pointed), and new wild quotes added one second after
+  the decision;
+* every game on that date or later: scores changed, finals turned into postponements
+  and back (the game's own result included);
+* every closing line of ``opening_closing_lines``.
+
+Every feature of that date's games must be exactly equal; targets and closes may (and
+do) change. The negative controls show the comparison can fail: a change before the
+decision time, or to an earlier date's score, does move features.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlb_assets.lib.features.market import decision_times
+from mlb_assets.lib.features.training_set import TrainingSet, build_training_set
+from mlb_assets.lib.snapshots import normalize_quotes
+
+pytestmark = pytest.mark.archive
+
+WEEK = [date(2016, 5, day) for day in range(9, 16)]  # doubleheaders on 05-11 and 05-14
+MINUTES = 60
+
+
+@pytest.fixture(scope="module")
+def inputs(archive_dir: Path, pinnacle_cache_dir: Path):
+    """2015 (workbook) and 2016 through the week (Pinnacle and workbook)."""
+    from mlb_assets.lib.archives.season import load_season
+
+    seasons = [load_season(archive_dir, s, cache_dir=pinnacle_cache_dir) for s in (2015, 2016)]
+    games = pd.concat([s.games for s in seasons], ignore_index=True)
+    games = games[games["game_date"] <= WEEK[-1]].reset_index(drop=True)
+    open_close = pd.concat([s.workbook_lines for s in seasons], ignore_index=True)
+    open_close = open_close[open_close["game_id"].isin(games["game_id"])]
+    snaps = normalize_quotes(seasons[1].quotes, source="pinnacle_archive").snapshots
+    snaps = snaps[snaps["game_id"].isin(games["game_id"])].reset_index(drop=True)
+    return games, snaps, open_close
+
+
+@pytest.fixture(scope="module")
+def base(inputs) -> TrainingSet:
+    return build_training_set(*inputs, decision_minutes_before=MINUTES)
+
+
+def after_decision(snaps: pd.DataFrame, games: pd.DataFrame) -> np.ndarray:
+    decision = decision_times(games, MINUTES).reindex(snaps["game_id"]).to_numpy()
+    return snaps["captured_at"].to_numpy() > decision
+
+
+def perturb_snapshots(snaps: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
+    late = after_decision(snaps, games)
+    late_rows = snaps[late]
+    dropped = late_rows.iloc[::2]
+    kept = late_rows.iloc[1::2].copy()
+    kept["price_american"] = -kept["price_american"]  # still a valid American price
+    kept["point"] = kept["point"] + 1.0
+    wild = injected_quotes(snaps, games)
+    early = snaps[~late]
+    assert len(dropped) and len(kept)
+    return pd.concat([early, kept, wild], ignore_index=True)
+
+
+def injected_quotes(snaps: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
+    """One new quote per (game, market, side), one second after the decision time."""
+    sides = snaps.drop_duplicates(["game_id", "market", "side"]).copy()
+    decision = decision_times(games, MINUTES).reindex(sides["game_id"]).to_numpy()
+    sides["captured_at"] = pd.to_datetime(decision, utc=True) + pd.Timedelta(seconds=1)
+    sides["price_american"] = np.where(sides["side"].isin(["home", "over"]), -900, 700)
+    sides["point"] = sides["point"] + 2.5
+    sides["snapshot_id"] = -np.arange(1, len(sides) + 1)
+    return sides
+
+
+def perturb_games(games: pd.DataFrame, day: date) -> pd.DataFrame:
+    changed = games.copy()
+    later = (changed["game_date"] >= day).to_numpy()
+    home, away = changed["home_score"].copy(), changed["away_score"].copy()
+    changed.loc[later, "home_score"] = away[later] + 3
+    changed.loc[later, "away_score"] = home[later].fillna(0)
+    flip = later & (np.arange(len(changed)) % 3 == 0)
+    changed.loc[flip, "status"] = np.where(
+        changed.loc[flip, "status"] == "final", "postponed", "final"
+    )
+    return changed
+
+
+def perturb_closes(open_close: pd.DataFrame) -> pd.DataFrame:
+    changed = open_close.copy()
+    changed["close_price"] = -changed["close_price"]
+    changed["close_point"] = changed["close_point"] + 1.5
+    return changed
+
+
+def features_of(training: TrainingSet, ids: pd.Series) -> pd.DataFrame:
+    frame = training.frame.set_index("game_id")
+    return frame.loc[ids.to_numpy(), training.feature_columns]
+
+
+def day_ids(games: pd.DataFrame, day: date) -> pd.Series:
+    ids = games.loc[games["game_date"] == day, "game_id"]
+    assert len(ids) >= 5
+    return ids
+
+
+@pytest.mark.parametrize("day", WEEK, ids=str)
+def test_nothing_after_the_decision_time_moves_a_feature(inputs, base, day: date) -> None:
+    games, snaps, open_close = inputs
+    changed = build_training_set(
+        perturb_games(games, day),
+        perturb_snapshots(snaps, games),
+        perturb_closes(open_close),
+        decision_minutes_before=MINUTES,
+    )
+    ids = day_ids(games, day)
+    assert changed.feature_columns == base.feature_columns
+    pd.testing.assert_frame_equal(
+        features_of(changed, ids), features_of(base, ids), check_exact=True
+    )
+    # the perturbation had bite: targets and closes of the same games did change
+    before = base.frame.set_index("game_id").loc[ids.to_numpy()]
+    after = changed.frame.set_index("game_id").loc[ids.to_numpy()]
+    assert (before["home_win"].astype(float) != after["home_win"].astype(float)).any()
+    assert (before["close_home_prob_mult"] != after["close_home_prob_mult"]).any()
+
+
+def test_workbook_features_ignore_closes_and_results(inputs) -> None:
+    """The same for the workbook path alone (no snapshots: every game falls back)."""
+    games, snaps, open_close = inputs
+    day = WEEK[3]
+    none = snaps.iloc[:0]
+    base = build_training_set(games, none, open_close)
+    changed = build_training_set(perturb_games(games, day), none, perturb_closes(open_close))
+    ids = day_ids(games, day)
+    assert (base.frame["market_source"] == "workbook").mean() > 0.99
+    pd.testing.assert_frame_equal(
+        features_of(changed, ids), features_of(base, ids), check_exact=True
+    )
+    reopened = open_close.assign(open_price=-open_close["open_price"])
+    control = build_training_set(games, none, reopened)
+    assert not features_of(control, ids).equals(features_of(base, ids))
+
+
+def test_negative_control_a_snapshot_before_the_decision_moves_features(inputs, base) -> None:
+    games, snaps, open_close = inputs
+    target = day_ids(games, WEEK[0]).iloc[0]
+    visible = snaps[(snaps["game_id"] == target) & ~after_decision(snaps, games)]
+    home = visible[(visible["market"] == "h2h") & (visible["side"] == "home")]
+    last = home.sort_values("captured_at").index[-1]
+    changed_snaps = snaps.copy()
+    changed_snaps.loc[last, "price_american"] = -400
+    changed = build_training_set(games, changed_snaps, open_close)
+    before = features_of(base, pd.Series([target])).iloc[0]
+    after = features_of(changed, pd.Series([target])).iloc[0]
+    assert after["ml_decision_home_prob_mult"] != before["ml_decision_home_prob_mult"]
+    assert after["market_home_prob_decision"] != before["market_home_prob_decision"]
+
+
+def test_negative_control_an_earlier_score_moves_form(inputs, base) -> None:
+    games, snaps, open_close = inputs
+    day = WEEK[1]
+    previous = games[games["game_date"] == WEEK[0]].iloc[0]
+    changed_games = games.copy()
+    row = changed_games["game_id"] == previous["game_id"]
+    changed_games.loc[row, "home_score"] = previous["home_score"] + 10
+    changed = build_training_set(changed_games, snaps, open_close)
+    ids = day_ids(games, day)
+    diff = features_of(changed, ids).compare(features_of(base, ids))
+    assert any(column.endswith("rd_10") for column, _ in diff.columns)

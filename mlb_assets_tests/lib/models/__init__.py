@@ -1,0 +1,1 @@
+"""Tests of model training, the MLflow pyfunc and the registry."""

@@ -1,0 +1,190 @@
+"""Both engines on synthetic data: device resolution, artifacts, honest validation metrics."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlb_assets.lib.models import metrics
+from mlb_assets.lib.models.autogluon_engine import excluded_types, torch_available
+from mlb_assets.lib.models.pyfunc import (
+    ENGINE_FILE,
+    DeviceUnavailableError,
+    ModelSpec,
+    gpu_visible,
+    load_scorer,
+    prepare_frames,
+    resolve_device,
+)
+from mlb_assets_tests.lib.models.conftest import FEATURES, TARGET
+
+# AutoGluon's logistic regression passes n_jobs, which this scikit-learn deprecates.
+pytestmark = pytest.mark.filterwarnings("ignore:'n_jobs' has no effect:FutureWarning")
+
+# --- device resolution ---------------------------------------------------------------
+
+
+def test_auto_resolves_to_cpu_without_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    assert gpu_visible() is False
+    assert resolve_device("auto") == "cpu"
+    assert resolve_device("cpu") == "cpu"
+
+
+def test_auto_follows_detection_on_this_machine() -> None:
+    assert resolve_device("auto") == ("gpu" if gpu_visible() else "cpu")
+
+
+def test_auto_picks_a_visible_gpu() -> None:
+    assert resolve_device("auto", gpu_available=True) == "gpu"
+    assert resolve_device("gpu", gpu_available=True) == "gpu"
+    assert resolve_device("cpu", gpu_available=True) == "cpu"
+
+
+def test_gpu_without_a_gpu_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
+    with pytest.raises(DeviceUnavailableError, match="no GPU is visible"):
+        resolve_device("gpu")
+    with pytest.raises(ValueError, match="device must be"):
+        resolve_device("tpu")
+
+
+def test_engines_refuse_gpu_before_training(monkeypatch: pytest.MonkeyPatch, synthetic, tmp_path):
+    """The check comes first: no cluster is started and nothing is fitted."""
+    from mlb_assets.lib.models.autogluon_engine import train_autogluon
+    from mlb_assets.lib.models.h2o_engine import train_h2o
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+    train, valid = synthetic
+    with pytest.raises(DeviceUnavailableError):
+        train_h2o(
+            train,
+            valid,
+            FEATURES,
+            TARGET,
+            max_runtime_secs=5,
+            seed=1,
+            device="gpu",
+            work_dir=tmp_path,
+        )
+    with pytest.raises(DeviceUnavailableError):
+        train_autogluon(
+            train, valid, FEATURES, TARGET, time_limit=5, seed=1, device="gpu", work_dir=tmp_path
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- input checks ----------------------------------------------------------------------
+
+
+def test_prepare_frames_checks_inputs(synthetic) -> None:
+    train, valid = synthetic
+    with pytest.raises(ValueError, match="also listed as a feature"):
+        prepare_frames(train, valid, [*FEATURES, TARGET], TARGET)
+    with pytest.raises(KeyError, match="nope"):
+        prepare_frames(train, valid, ["nope"], TARGET)
+    bad = train.assign(**{TARGET: 2})
+    with pytest.raises(ValueError, match="only 0 and 1"):
+        prepare_frames(bad, valid, FEATURES, TARGET)
+
+
+def test_prepare_frames_drops_rows_without_a_target(synthetic) -> None:
+    train, valid = synthetic
+    holed = train.astype({TARGET: "float64"})
+    holed.loc[:9, TARGET] = np.nan
+    prepared, _ = prepare_frames(holed, valid, FEATURES, TARGET)
+    assert len(prepared) == len(train) - 10
+    assert prepared[TARGET].dtype == np.int64
+
+
+def test_torch_models_are_excluded_without_torch() -> None:
+    excluded = excluded_types(["KNN"])
+    assert "KNN" in excluded
+    if torch_available():
+        assert excluded == ["KNN"]
+    else:
+        assert {"NN_TORCH", "FASTAI", "TABM", "REALMLP"} <= set(excluded)
+
+
+# --- trained models ------------------------------------------------------------------
+
+
+def _check_trained(trained, engine: str, valid: pd.DataFrame) -> None:
+    assert trained.engine == engine
+    assert trained.device == "cpu"
+    assert trained.features == FEATURES
+    assert trained.target == TARGET
+    assert trained.train_seconds > 0
+    assert not trained.leaderboard.empty
+    assert set(trained.val_metrics) == {"log_loss", "brier", "auc", "n"}
+    assert trained.val_metrics["n"] == len(valid)
+    # the synthetic signal is strong: far better than the coin-flip log loss of ln 2
+    assert trained.val_metrics["log_loss"] < 0.6 < math.log(2)
+    assert trained.val_metrics["auc"] > 0.8
+    spec = ModelSpec.read(trained.model_dir)
+    assert (spec.engine, spec.features, spec.target) == (engine, FEATURES, TARGET)
+    example = trained.input_example
+    assert list(example.columns) == FEATURES
+    assert all(dtype == np.float64 for dtype in example.dtypes)
+
+
+def _check_metrics_reproduce(trained, valid: pd.DataFrame) -> None:
+    """Scoring the saved directory again gives exactly the logged validation metrics."""
+    probs = load_scorer(trained.model_dir)(valid[FEATURES])
+    assert probs.shape == (len(valid),)
+    assert ((probs > 0) & (probs < 1)).all()
+    assert metrics.evaluate(valid[TARGET], probs) == trained.val_metrics
+
+
+def test_h2o_trains_and_saves_a_self_contained_model(h2o_trained, synthetic) -> None:
+    _, valid = synthetic
+    _check_trained(h2o_trained, "h2o", valid)
+    spec = json.loads((h2o_trained.model_dir / ENGINE_FILE).read_text())
+    assert (h2o_trained.model_dir / spec["details"]["model_file"]).is_file()
+    assert spec["details"]["column_types"]["f_missing"] == "real"
+    assert h2o_trained.params["leader_algo"] in {"glm", "gbm"}
+    assert set(h2o_trained.leaderboard["model_id"].str.split("_").str[0]) <= {"GLM", "GBM"}
+    _check_metrics_reproduce(h2o_trained, valid)
+
+
+def test_h2o_scorer_keeps_row_order_and_handles_empty(h2o_trained, synthetic) -> None:
+    _, valid = synthetic
+    score = load_scorer(h2o_trained.model_dir)
+    forward = score(valid[FEATURES].head(20))
+    backward = score(valid[FEATURES].head(20).iloc[::-1])
+    np.testing.assert_allclose(backward[::-1], forward, rtol=0, atol=1e-12)
+    assert score(valid[FEATURES].head(0)).shape == (0,)
+
+
+def test_h2o_binary_model_refuses_another_h2o_version(h2o_trained, tmp_path) -> None:
+    copy = tmp_path / "model"
+    shutil.copytree(h2o_trained.model_dir, copy)
+    spec = json.loads((copy / ENGINE_FILE).read_text())
+    spec["engine_version"] = "3.0.0.1"
+    (copy / ENGINE_FILE).write_text(json.dumps(spec))
+    with pytest.raises(RuntimeError, match=r"needs H2O 3\.0\.0\.1"):
+        load_scorer(copy)
+
+
+def test_ensure_h2o_reuses_the_session_cluster(h2o_cluster: str) -> None:
+    from mlb_assets.lib.models.h2o_engine import ensure_h2o
+
+    assert ensure_h2o() == h2o_cluster
+    assert ensure_h2o(h2o_cluster) == h2o_cluster
+
+
+def test_autogluon_trains_outside_the_working_directory(autogluon_run, synthetic) -> None:
+    trained, cwd = autogluon_run
+    _, valid = synthetic
+    _check_trained(trained, "autogluon", valid)
+    assert list(cwd.iterdir()) == [], "AutoGluon wrote into the working directory"
+    assert (trained.model_dir / "predictor").is_dir()
+    assert not (trained.model_dir.parent / "autogluon-fit").exists()
+    if not torch_available():
+        assert "NN_TORCH" in trained.params["excluded_model_types"]
+    _check_metrics_reproduce(trained, valid)
