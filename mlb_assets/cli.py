@@ -66,14 +66,43 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _season_range(season: int) -> tuple[date, date]:
+def _season_range(first_season: int, season: int) -> tuple[date, date]:
+    """From the first game of ``first_season`` to the last game of ``season``."""
     from mlb_assets.resources.archive import ArchiveResource
 
     # Outside a run, the resource reads its settings straight from the environment.
-    games = ArchiveResource().season(season).games
-    if games.empty:
+    archive = ArchiveResource()
+    last = archive.season(season).games
+    if last.empty:
         raise SystemExit(f"no archive data found for season {season}")
-    return min(games["game_date"]), max(games["game_date"])
+    first = archive.season(first_season).games if first_season != season else last
+    start = min(first["game_date"]) if not first.empty else date(first_season, 3, 1)
+    return start, max(last["game_date"])
+
+
+def _print_models(result) -> None:  # type: ignore[no-untyped-def]
+    """The champion and the walk-forward verdict from the models run's metadata."""
+    events = {
+        e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+    }
+    for engine in ("h2o_model", "autogluon_model"):
+        meta = events.get(engine, {})
+        if meta:
+            print(
+                f"  {engine:<16} version {meta['version']}  validation log-loss "
+                f"{meta['val_log_loss']:.4f}  champion moved: {meta['promoted_to_champion']}"
+            )
+    if "champion" in events:
+        print(
+            f"  champion         {events['champion']['model_uri']} = version "
+            f"{events['champion']['version']} ({events['champion']['engine']})"
+        )
+    evaluation = events.get("model_evaluation", {})
+    if evaluation:
+        print("\nwalk-forward evaluation (out of sample, by month):")
+        print(evaluation["overall"])
+        print(f"\n  {evaluation['verdict']}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -82,21 +111,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
     home = settings.home_dir()
     from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
     from mlb_assets.lib.warehouse.summary import table_counts
-    from mlb_assets.runner import run_season_backfill
+    from mlb_assets.runner import run_models, run_season_backfill
 
     url = settings.database_url()
     started = time.perf_counter()
     print(f"mlb-assets demo: season {args.season} -> warehouse {safe_url(url)}")
     print(f"state directory {home} (runs visible with `mlb-assets ui`)")
-    start, end = _season_range(args.season)
-    print(f"backfilling {start}..{end} as one run")
-    result = run_season_backfill(start, end, dagster_home=_dagster_home(home), quiet=args.quiet)
-    elapsed = time.perf_counter() - started
+    dagster_home = _dagster_home(home)
+    if args.history_from < args.season:
+        # History seasons run on an ephemeral instance: a recorded run writes one event per
+        # partition and asset, minutes for six seasons of daily partitions on SQLite.
+        start, end = _season_range(args.history_from, args.season - 1)
+        print(f"loading history {start}..{end} as one run (not recorded in the UI)")
+        history = run_season_backfill(start, end, quiet=True)
+        if not history.success:
+            print(f"history run {history.run_id} FAILED", file=sys.stderr)
+            return 1
+    start, end = _season_range(args.season, args.season)
+    print(f"backfilling {start}..{end} as one run (recorded: `mlb-assets ui` shows it)")
+    result = run_season_backfill(start, end, dagster_home=dagster_home, quiet=args.quiet)
     if not result.success:
-        print(f"demo run {result.run_id} FAILED after {elapsed:.1f}s", file=sys.stderr)
+        print(f"backfill run {result.run_id} FAILED", file=sys.stderr)
         return 1
-    print(f"\nseason {args.season} done in {elapsed:.1f}s (run {result.run_id})")
+    print(f"\nbackfill done in {time.perf_counter() - started:.1f}s (run {result.run_id})")
     _print_table(list(table_counts(create_warehouse_engine(url)).items()))
+    if args.no_models:
+        return 0
+    print(
+        f"\ntraining H2O AutoML and AutoGluon ({args.train_seconds}s each), then the "
+        f"walk-forward evaluation of {args.season} ({args.eval_seconds}s per monthly fit)"
+    )
+    models = run_models(
+        dagster_home=dagster_home,
+        training={"time_budget_seconds": args.train_seconds},
+        evaluation={"season": args.season, "time_budget_seconds": args.eval_seconds},
+        quiet=args.quiet,
+    )
+    if not models.success:
+        print(f"models run {models.run_id} FAILED", file=sys.stderr)
+        return 1
+    _print_models(models)
+    print(f"\ndemo done in {time.perf_counter() - started:.1f}s")
     return 0
 
 
@@ -122,6 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--database-url",
         help="warehouse URL (default: MLB_ASSETS_DATABASE_URL or the embedded SQLite file)",
     )
+    demo.add_argument(
+        "--history-from",
+        type=int,
+        default=2010,
+        help="first season loaded as history for features and training (default 2010)",
+    )
+    demo.add_argument("--train-seconds", type=int, default=30, help="AutoML budget per engine")
+    demo.add_argument(
+        "--eval-seconds", type=int, default=15, help="AutoML budget per monthly walk-forward fit"
+    )
+    demo.add_argument("--no-models", action="store_true", help="stop after the backfill")
     demo.add_argument("--quiet", action="store_true", help="only warnings from Dagster")
     demo.set_defaults(func=cmd_demo)
 
@@ -151,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Progress lines should appear as they happen, also when the output goes to a file.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == [REPLAY_SERVER]:
         from mlb_assets.lib.replay.server import main as replay_main

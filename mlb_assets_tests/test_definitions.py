@@ -23,7 +23,16 @@ EXPECTED_ASSETS = {
     "line_movements",
     "market_consensus",
     "steam_events",
+    "sharp_action_features",
+    "team_form",
+    "pitcher_form",
+    "training_set",
+    "h2o_model",
+    "autogluon_model",
+    "champion",
+    "model_evaluation",
 }
+UNPARTITIONED_GROUPS = {"models"}
 
 
 def test_assets_groups_and_partitions() -> None:
@@ -33,10 +42,13 @@ def test_assets_groups_and_partitions() -> None:
     assert keys >= EXPECTED_ASSETS
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.group_name in {"ingestion", "markets"}
+        assert node.group_name in {"ingestion", "markets", "features", "models"}
+        assert node.description
+        if node.group_name in UNPARTITIONED_GROUPS:
+            assert node.partitions_def is None  # trained on every partition before a cut-off
+            continue
         assert node.partitions_def is not None
         assert node.backfill_policy == dg.BackfillPolicy.single_run()
-        assert node.description
 
 
 def test_dagster_definitions_validate(tmp_path: Path) -> None:
