@@ -220,6 +220,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Progress lines should appear as they happen, also when the output goes to a file.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)
+    # MLflow draws a progress bar per artifact download: noise in a terminal summary.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments[:1] == [REPLAY_SERVER]:
         from mlb_assets.lib.replay.server import main as replay_main

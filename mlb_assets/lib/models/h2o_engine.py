@@ -6,12 +6,13 @@ URL, for instance a multi-node cluster. It never attaches to whatever happens to
 H2O's default port, so two concurrent runs on one machine do not share a cluster by
 accident.
 
-The artifact: the installed H2O client (3.46.0.12) refuses MOJO export
-(``download_mojo`` raises "requires H2O-3 Secure"), so the leader is saved in H2O's
-binary model format with ``h2o.download_model``. A binary model loads only into a cluster
-of the same H2O version, which ``engine.json`` records and the scorer checks; scoring
-therefore needs an H2O cluster, which the scorer starts lazily (once per process) or
-reaches at ``MLB_ASSETS_H2O_URL``.
+The artifact: the leader is exported as a MOJO (a zip of the model) next to the
+``h2o-genmodel.jar`` of the cluster that trained it. Scoring runs that jar in a short-lived
+Java process (``h2o.mojo_predict_pandas``): no H2O cluster, no matching cluster version,
+only a Java runtime. Validation metrics come from the same scorer, so they describe the
+model exactly as the MLflow pyfunc serves it. MOJO export needs an H2O client without the
+"H2O-3 Secure" gate (3.46.0.12 has it, 3.46.0.9 does not); ``engine.json`` records the
+artifact kind and the H2O version that wrote it.
 
 The device: ``gpu`` runs H2O's XGBoost with ``backend="gpu"``, ``cpu`` with
 ``backend="cpu"``, the other algorithms are CPU-only. On a cluster this module started,
@@ -25,10 +26,12 @@ the cluster's hardware only for a local cluster.
 from __future__ import annotations
 
 import atexit
+import inspect
 import logging
 import os
 import shutil
 import socket
+import subprocess
 import tempfile
 import threading
 import time
@@ -51,9 +54,12 @@ from mlb_assets.lib.models.pyfunc import (
 )
 
 LOGGER = logging.getLogger(__name__)
-H2O_URL_ENV = "MLB_ASSETS_H2O_URL"
+# Heap of the Java process that scores a MOJO.
 H2O_MAX_MEM_ENV = "MLB_ASSETS_H2O_MAX_MEM"
 MODEL_SUBDIR = "model"
+MOJO_ARTIFACT = "mojo"
+GENMODEL_JAR = "h2o-genmodel.jar"
+_NUMERIC_TYPES = frozenset({"real", "int"})
 # Lets AutoML accept per-algorithm parameters beyond monotone constraints (XGBoost backend).
 _ALGO_PARAMS_PROPERTY = "-Dsys.ai.h2o.automl.algo_parameters.all.enabled=true"
 
@@ -103,8 +109,21 @@ def _current_url() -> str | None:
     return None if connection is None else str(connection.base_url).rstrip("/")
 
 
-def _start_local(max_mem: str | int, nthreads: int, port: int | None) -> str:
+def _connect(**target: Any) -> None:
+    """Connect quietly, opting out of usage telemetry on clients that have it.
+
+    Only some 3.46 clients know the ``telemetry`` argument; passing it to the others fails.
+    """
     import h2o
+
+    options: dict[str, Any] = {"verbose": False}
+    if "telemetry" in inspect.signature(h2o.connect).parameters:
+        options["telemetry"] = False
+    h2o.connect(**target, **options)
+    h2o.no_progress()
+
+
+def _start_local(max_mem: str | int, nthreads: int, port: int | None) -> str:
     from h2o.backend import H2OLocalServer
 
     ice_root = tempfile.mkdtemp(prefix="mlb-assets-h2o-")
@@ -119,8 +138,7 @@ def _start_local(max_mem: str | int, nthreads: int, port: int | None) -> str:
         verbose=False,
         jvm_custom_args=[_ALGO_PARAMS_PROPERTY],
     )
-    h2o.connect(server=server, verbose=False, telemetry=False)
-    h2o.no_progress()
+    _connect(server=server)
     _LocalCluster.server, _LocalCluster.ice_root = server, ice_root
     _LocalCluster.url = _current_url()
     return str(_LocalCluster.url)
@@ -139,14 +157,12 @@ def ensure_h2o(
     talks to, or start a local one with a heap of ``max_mem`` on ``port`` (a free port when
     None). Idempotent, so callers need not track who started what.
     """
-    import h2o
 
     with _LocalCluster.lock:  # threads of one process must not start two JVMs
         if url is not None:
             wanted = url.rstrip("/")
             if _current_url() != wanted or not _connection_alive():
-                h2o.connect(url=wanted, verbose=False, telemetry=False)
-                h2o.no_progress()
+                _connect(url=wanted)
             return wanted
         if _connection_alive():
             return str(_current_url())
@@ -245,24 +261,54 @@ def _leaderboard(aml: Any) -> pd.DataFrame:
     return _quietly(board.as_data_frame, use_multi_thread=False)
 
 
+def _export_mojo(leader: Any, model_dir: Path) -> Path:
+    """Write the leader's MOJO and the matching ``h2o-genmodel.jar`` into ``model_dir``.
+
+    The jar comes from the cluster that trained the model, so the directory scores with
+    exactly the runtime that wrote the MOJO, whatever H2O version is installed later.
+    """
+    if not leader.have_mojo:
+        raise RuntimeError(
+            f"the AutoML leader {leader.model_id} ({leader.algo}) has no MOJO export; "
+            f"leave {leader.algo} out with exclude_algos"
+        )
+    try:
+        saved = Path(leader.download_mojo(path=str(model_dir), get_genmodel_jar=True))
+    except Exception as error:
+        raise RuntimeError(
+            f"MOJO export of {leader.model_id} ({leader.algo}) failed: {error}"
+        ) from error
+    if not (model_dir / GENMODEL_JAR).is_file():
+        raise RuntimeError(f"MOJO export of {leader.model_id} wrote no {GENMODEL_JAR}")
+    return saved
+
+
 def _save_leader(
-    leader: Any, model_dir: Path, features: list[str], target: str, types: dict[str, str]
+    leader: Any,
+    model_dir: Path,
+    features: list[str],
+    target: str,
+    frame: Any,
 ) -> None:
     import h2o
 
     if model_dir.exists():
         shutil.rmtree(model_dir)
     model_dir.mkdir(parents=True)
-    saved = Path(h2o.download_model(leader, path=str(model_dir)))
+    saved = _export_mojo(leader, model_dir)
+    types = frame.types
     ModelSpec(
         engine="h2o",
         features=list(features),
         target=target,
         engine_version=h2o.__version__,
         details={
+            "artifact": MOJO_ARTIFACT,
             "model_file": saved.name,
+            "genmodel_jar": GENMODEL_JAR,
             "model_id": leader.model_id,
             "algo": leader.algo,
+            "classes": [str(level) for level in frame[target].levels()[0]],
             "column_types": {name: types[name] for name in features},
         },
     ).write(model_dir)
@@ -272,7 +318,7 @@ def _release(aml: Any, frame: Any) -> None:
     """Drop the AutoML project (models, leaderboard) and the training frame from the cluster.
 
     A long-lived cluster otherwise accumulates every retrain's models in its heap. The
-    saved binary model is what gets scored from here on.
+    exported MOJO is what gets scored from here on.
     """
     import h2o
 
@@ -332,7 +378,7 @@ def train_h2o(
         )
     train_seconds = time.perf_counter() - started
     model_dir = Path(work_dir) / MODEL_SUBDIR
-    _save_leader(aml.leader, model_dir, features, target, frame.types)
+    _save_leader(aml.leader, model_dir, features, target, frame)
     leaderboard = _leaderboard(aml)
     params = {
         "engine": "h2o",
@@ -363,36 +409,85 @@ def train_h2o(
     )
 
 
-def _check_version(spec: ModelSpec) -> None:
-    import h2o
+def _java_options() -> str:
+    """Options for the Java process that scores: H2O's defaults with a bounded heap."""
+    heap_mb = max(_parse_memory(os.environ.get(H2O_MAX_MEM_ENV, "2G")) >> 20, 64)
+    return f"-Xmx{heap_mb}m -XX:ReservedCodeCacheSize=256m"
 
-    cluster_version = h2o.cluster().version
-    if cluster_version != spec.engine_version:
+
+def _java_number(value: float) -> float | str:
+    """Java's spelling of an infinity, which its number parser rejects as ``inf``."""
+    if np.isposinf(value):
+        return "Infinity"
+    return "-Infinity" if np.isneginf(value) else value
+
+
+def _mojo_input(frame: pd.DataFrame, spec: ModelSpec) -> pd.DataFrame:
+    """The features in training order with the types the model was trained on.
+
+    Numeric features become float64 (missing values stay NaN and reach the MOJO as empty
+    fields, i.e. NA); a value that is not a number raises here rather than inside Java.
+    Categorical features are passed as text, as H2O matches them by level name.
+    """
+    out = frame[spec.features].reset_index(drop=True)
+    for name, kind in spec.details["column_types"].items():
+        if kind in _NUMERIC_TYPES:
+            values = pd.to_numeric(out[name], errors="raise").astype("float64")
+            infinite = np.isinf(values.to_numpy())
+            out[name] = values.astype(object).map(_java_number) if infinite.any() else values
+        elif kind == "enum":
+            out[name] = out[name].astype("string")
+    return out
+
+
+def _positive_column(predicted: pd.DataFrame, classes: list[str]) -> str:
+    """The output column holding P(class "1"): ``predict`` first, then one per class."""
+    if len(predicted.columns) != 1 + len(classes) or predicted.columns[0] != "predict":
         raise RuntimeError(
-            f"this H2O binary model needs H2O {spec.engine_version}; "
-            f"the cluster runs {cluster_version}"
+            f"unexpected MOJO output columns {list(predicted.columns)} for classes {classes}"
         )
+    return str(predicted.columns[1 + classes.index("1")])
+
+
+def _check_artifact(model_dir: Path, spec: ModelSpec) -> tuple[Path, Path]:
+    """Paths of the MOJO and its jar, or an error naming what the directory lacks."""
+    artifact = spec.details.get("artifact")
+    if artifact != MOJO_ARTIFACT:
+        raise RuntimeError(
+            f"{model_dir} holds an H2O {artifact or 'binary'} model, not a MOJO; "
+            "retrain it to score without an H2O cluster"
+        )
+    mojo, jar = model_dir / spec.details["model_file"], model_dir / spec.details["genmodel_jar"]
+    for path in (mojo, jar):
+        if not path.is_file():
+            raise FileNotFoundError(f"the H2O model directory lacks {path.name}: {path}")
+    return mojo, jar
 
 
 def load_scorer(model_dir: Path, spec: ModelSpec) -> Scorer:
-    """Upload the saved model to the cluster (started if needed) and return its scorer."""
+    """A scorer that runs the saved MOJO in a short-lived Java process; no cluster involved."""
     import h2o
 
-    ensure_h2o(os.environ.get(H2O_URL_ENV) or None, max_mem=os.environ.get(H2O_MAX_MEM_ENV, "2G"))
-    _check_version(spec)
-    model = h2o.upload_model(str(Path(model_dir) / spec.details["model_file"]))
-    column_types = spec.details["column_types"]
+    mojo, jar = _check_artifact(Path(model_dir), spec)
+    classes = list(spec.details["classes"])
 
     def score(frame: pd.DataFrame) -> np.ndarray:
         if frame.empty:
             return np.empty(0)
-        h2o_frame = _to_h2o(frame[spec.features], column_types=column_types)
+        data = _mojo_input(frame, spec)
         try:
-            predicted = _quietly(model.predict, h2o_frame)
-            probs = _quietly(predicted["p1"].as_data_frame, use_multi_thread=False)
-        finally:
-            h2o.remove(h2o_frame)
-        h2o.remove(predicted)
-        return probs.iloc[:, 0].to_numpy(dtype="float64")
+            predicted = h2o.mojo_predict_pandas(
+                data,
+                mojo_zip_path=str(mojo),
+                genmodel_jar_path=str(jar),
+                java_options=_java_options(),
+            )
+        except subprocess.CalledProcessError as error:
+            raise RuntimeError(
+                f"scoring the H2O MOJO {mojo.name} failed (Java's message is on stderr)"
+            ) from error
+        if len(predicted) != len(data):
+            raise RuntimeError(f"the MOJO scored {len(predicted)} rows of {len(data)}")
+        return predicted[_positive_column(predicted, classes)].to_numpy(dtype="float64")
 
     return score

@@ -182,9 +182,9 @@ def example_rows(frame: pd.DataFrame, features: list[str], rows: int = 5) -> pd.
 class MatchupProbabilityModel(mlflow.pyfunc.PythonModel):
     """P(target = 1) for each input row, from an H2O or an AutoGluon model directory.
 
-    H2O models are scored on a local H2O cluster started lazily on the first prediction
-    (see :mod:`mlb_assets.lib.models.h2o_engine` for why not a MOJO); AutoGluon models load
-    their predictor folder. The output is a frame with one column, ``prob``, in input order.
+    H2O models are MOJOs scored by a short-lived Java process, without an H2O cluster (see
+    :mod:`mlb_assets.lib.models.h2o_engine`); AutoGluon models load their predictor folder.
+    The output is a frame with one column, ``prob``, in input order.
 
     MLflow pickles this class by reference, so whatever loads the model needs the
     ``mlb_assets`` package installed (as the project's images have).

@@ -145,8 +145,13 @@ def test_h2o_trains_and_saves_a_self_contained_model(h2o_trained, synthetic) -> 
     _, valid = synthetic
     _check_trained(h2o_trained, "h2o", valid)
     spec = json.loads((h2o_trained.model_dir / ENGINE_FILE).read_text())
-    assert (h2o_trained.model_dir / spec["details"]["model_file"]).is_file()
-    assert spec["details"]["column_types"]["f_missing"] == "real"
+    details = spec["details"]
+    assert details["artifact"] == "mojo"
+    assert details["model_file"].endswith(".zip")
+    assert (h2o_trained.model_dir / details["model_file"]).is_file()
+    assert (h2o_trained.model_dir / details["genmodel_jar"]).is_file()
+    assert details["classes"] == ["0", "1"]
+    assert details["column_types"]["f_missing"] == "real"
     assert h2o_trained.params["leader_algo"] in {"glm", "gbm"}
     assert set(h2o_trained.leaderboard["model_id"].str.split("_").str[0]) <= {"GLM", "GBM"}
     _check_metrics_reproduce(h2o_trained, valid)
@@ -161,13 +166,52 @@ def test_h2o_scorer_keeps_row_order_and_handles_empty(h2o_trained, synthetic) ->
     assert score(valid[FEATURES].head(0)).shape == (0,)
 
 
-def test_h2o_binary_model_refuses_another_h2o_version(h2o_trained, tmp_path) -> None:
+def test_h2o_scorer_needs_no_cluster(
+    h2o_trained, synthetic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every way to reach or start a cluster fails, and the MOJO scores all the same."""
+    import h2o
+    from h2o.backend import H2OLocalServer
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the scorer reached for an H2O cluster")
+
+    monkeypatch.setattr(h2o, "api", refuse)
+    monkeypatch.setattr(h2o, "connect", refuse)
+    monkeypatch.setattr(H2OLocalServer, "start", refuse)
+    _, valid = synthetic
+    _check_metrics_reproduce(h2o_trained, valid)
+
+
+def test_h2o_scorer_input_types(h2o_trained, synthetic) -> None:
+    """Column order, extra columns, the index, integers, None and infinities are all fine."""
+    _, valid = synthetic
+    score = load_scorer(h2o_trained.model_dir)
+    rows = valid[FEATURES].head(30)
+    expected = score(rows)
+    shuffled = rows[FEATURES[::-1]].assign(extra="ignored").set_index(rows.index + 1000)
+    np.testing.assert_array_equal(score(shuffled), expected)
+    rounded = rows.assign(f4=rows["f4"].round().astype(int))
+    as_objects = rounded.astype(object).where(rounded.notna(), None)
+    np.testing.assert_array_equal(score(as_objects), score(rounded))
+    extreme = rows.head(3).assign(f1=[np.inf, -np.inf, np.nan])
+    probs = score(extreme)
+    assert probs.shape == (3,)
+    assert np.isfinite(probs).all()
+    with pytest.raises(ValueError):
+        score(rows.head(2).assign(f2=["x", "y"]))
+
+
+def test_h2o_scorer_refuses_a_directory_without_a_mojo(h2o_trained, tmp_path) -> None:
     copy = tmp_path / "model"
     shutil.copytree(h2o_trained.model_dir, copy)
     spec = json.loads((copy / ENGINE_FILE).read_text())
-    spec["engine_version"] = "3.0.0.1"
+    (copy / spec["details"]["genmodel_jar"]).unlink()
+    with pytest.raises(FileNotFoundError, match=r"h2o-genmodel\.jar"):
+        load_scorer(copy)
+    spec["details"]["artifact"] = "binary"
     (copy / ENGINE_FILE).write_text(json.dumps(spec))
-    with pytest.raises(RuntimeError, match=r"needs H2O 3\.0\.0\.1"):
+    with pytest.raises(RuntimeError, match="not a MOJO"):
         load_scorer(copy)
 
 

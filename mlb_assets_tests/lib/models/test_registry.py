@@ -254,6 +254,9 @@ FRESH_PROCESS = textwrap.dedent(
     configure(settings)
     first = mlflow.pyfunc.load_model(f"models:/{model}/1")
     first.predict(frame).to_parquet(Path(out) / "version1.parquet")
+    import h2o
+
+    assert h2o.connection() is None, "scoring connected to an H2O cluster"
     """
 )
 
@@ -261,7 +264,8 @@ FRESH_PROCESS = textwrap.dedent(
 def test_registry_predictions_match_in_a_fresh_process(
     story, settings, synthetic, tmp_path: Path
 ) -> None:
-    """A new interpreter (its own H2O JVM) reloads both engines' versions from the registry."""
+    """A new interpreter reloads both engines' versions from the registry; the H2O one is a
+    MOJO scored without any H2O cluster."""
     _, valid = synthetic
     frame = valid[FEATURES]
     frame.to_parquet(tmp_path / "input.parquet")
