@@ -157,7 +157,6 @@ def ensure_h2o(
     talks to, or start a local one with a heap of ``max_mem`` on ``port`` (a free port when
     None). Idempotent, so callers need not track who started what.
     """
-
     with _LocalCluster.lock:  # threads of one process must not start two JVMs
         if url is not None:
             wanted = url.rstrip("/")
