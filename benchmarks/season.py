@@ -1,4 +1,4 @@
-"""The full 2016 backfill (archives -> line movements) on SQLite and on Postgres.
+"""The full 2016 backfill (archives -> features, no training) on SQLite and on Postgres.
 
 Each backend runs in a fresh child process so its peak memory is its own. Postgres uses a
 scratch database created on the server of ``MLB_ASSETS_BENCH_DATABASE_URL`` (default: the
@@ -30,14 +30,10 @@ def _child(url: str, home: str) -> None:
 
     import dagster as dg
 
-    from mlb_assets.resources.archive import ArchiveResource
-    from mlb_assets.resources.warehouse import WarehouseResource
+    from mlb_assets.resources import resources_for
     from mlb_assets.runner import run_season_backfill
 
-    resources = {
-        "warehouse": WarehouseResource(database_url=url, home=home),
-        "archive": ArchiveResource(archive_dir=os.environ["MLB_ASSETS_ARCHIVE_DIR"], home=home),
-    }
+    resources = resources_for(url, os.environ["MLB_ASSETS_ARCHIVE_DIR"], home)
     dagster_home = Path(home) / "dagster"
     dagster_home.mkdir(exist_ok=True)
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")

@@ -65,3 +65,21 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         ),
         "h2o": _with_env(H2OResource, url=("H2O_URL", None)),
     }
+
+
+def resources_for(
+    database_url: str, archive_dir: str | None, home: str, **overrides: object
+) -> dict[str, object]:
+    """Explicit resources for an in-process run (tests, benchmarks), defaults elsewhere;
+    ``overrides`` replace any of them by name."""
+    resources: dict[str, object] = {
+        "warehouse": WarehouseResource(database_url=database_url, home=home),
+        "archive": ArchiveResource(archive_dir=archive_dir, home=home),
+        "ingestion": IngestionResource(),
+        "odds_api": OddsApiResource(api_key="unused-in-archive-mode"),
+        "mlb_stats": MlbStatsResource(),
+        "splits": BettingSplitsResource(),
+        "mlflow": MlflowResource(home=home),
+        "h2o": H2OResource(),
+    }
+    return {**resources, **overrides}
