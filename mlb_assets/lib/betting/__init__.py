@@ -1,0 +1,1 @@
+"""Staking and settlement: fractional Kelly, tiers, American-odds settlement, CLV."""
