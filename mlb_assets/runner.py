@@ -43,16 +43,31 @@ def run_partitioned_job(
     With ``dagster_home`` the run is recorded in that instance (visible in ``mlb-assets
     ui``); otherwise an ephemeral instance is used.
     """
-    from mlb_assets.definitions import build_definitions, defs
 
-    definitions = build_definitions(resources) if resources is not None else defs
-    job = definitions.resolve_job_def(job_name)
     tags = {
         ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
         ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
     }
+    return _execute(job_name, resources, dagster_home, _run_config(quiet), tags)
+
+
+def _run_config(quiet: bool, ops: Mapping[str, object] | None = None) -> dict[str, object]:
     level = "WARNING" if quiet else "INFO"
-    run_config = {"loggers": {"console": {"config": {"log_level": level}}}}
+    return {"loggers": {"console": {"config": {"log_level": level}}}, "ops": dict(ops or {})}
+
+
+def _execute(
+    job_name: str,
+    resources: Mapping[str, object] | None,
+    dagster_home: Path | None,
+    run_config: Mapping[str, object],
+    tags: Mapping[str, str] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Execute a job of the definitions (or of ``resources``' variant) in this process."""
+    from mlb_assets.definitions import build_definitions, defs
+
+    definitions = build_definitions(resources) if resources is not None else defs
+    job = definitions.resolve_job_def(job_name)
     if dagster_home is None:
         with dg.DagsterInstance.ephemeral() as instance:
             return job.execute_in_process(instance=instance, tags=tags, run_config=run_config)
@@ -72,20 +87,9 @@ def run_models(
     quiet: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """Run the models job (training set, both engines, champion, evaluation) in process."""
-    from mlb_assets.definitions import build_definitions, defs
-
-    definitions = build_definitions(resources) if resources is not None else defs
-    job = definitions.resolve_job_def(MODELS_JOB)
-    level = "WARNING" if quiet else "INFO"
     ops: dict[str, object] = {}
-    for name in ("h2o_model", "autogluon_model"):
-        if training:
-            ops[name] = {"config": dict(training)}
+    if training:
+        ops.update({name: {"config": dict(training)} for name in ("h2o_model", "autogluon_model")})
     if evaluation:
         ops["model_evaluation"] = {"config": dict(evaluation)}
-    run_config = {"loggers": {"console": {"config": {"log_level": level}}}, "ops": ops}
-    if dagster_home is None:
-        with dg.DagsterInstance.ephemeral() as instance:
-            return job.execute_in_process(instance=instance, run_config=run_config)
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        return job.execute_in_process(instance=instance, run_config=run_config)
+    return _execute(MODELS_JOB, resources, dagster_home, _run_config(quiet, ops))

@@ -1,6 +1,6 @@
 """Markets: normalized odds snapshots, opening/closing lines and line movements."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import dagster as dg
 import pandas as pd
@@ -177,6 +177,26 @@ def opening_closing_lines(
     return dg.MaterializeResult(metadata={"row_count": written, "preview": markdown_preview(frame)})
 
 
+def read_snapshots_and_schedule(
+    warehouse: WarehouseResource, start: date, end: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The stored snapshots of [start, end] and those dates' games (id, date, first pitch)."""
+    with warehouse.connect() as connection:
+        snapshots = read_frame(
+            connection,
+            sa.select(odds_snapshots_table).where(
+                odds_snapshots_table.c.game_date.between(start, end)
+            ),
+        )
+        schedule = read_frame(
+            connection,
+            sa.select(
+                games_table.c.game_id, games_table.c.game_date, games_table.c.start_time_utc
+            ).where(games_table.c.game_date.between(start, end)),
+        )
+    return snapshots, schedule
+
+
 class LineMovementConfig(dg.Config):
     """When a bettor decides, and what counts as steam (a fast, large move)."""
 
@@ -209,19 +229,7 @@ def line_movements(
     context: dg.AssetExecutionContext, config: LineMovementConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     start, end = partition_dates(context)
-    with warehouse.connect() as connection:
-        snapshots = read_frame(
-            connection,
-            sa.select(odds_snapshots_table).where(
-                odds_snapshots_table.c.game_date.between(start, end)
-            ),
-        )
-        schedule = read_frame(
-            connection,
-            sa.select(
-                games_table.c.game_id, games_table.c.game_date, games_table.c.start_time_utc
-            ).where(games_table.c.game_date.between(start, end)),
-        )
+    snapshots, schedule = read_snapshots_and_schedule(warehouse, start, end)
     movements = _movements(snapshots, schedule, config.params())
     with warehouse.begin() as connection:
         written = replace_dates(connection, line_movements_table, movements, start, end)

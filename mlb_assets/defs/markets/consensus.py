@@ -1,12 +1,11 @@
 """Cross-book market consensus and multi-book steam, written as two tables."""
 
-from datetime import date
-
 import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 from pydantic import Field
 
+from mlb_assets.defs.markets.assets import read_snapshots_and_schedule
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -16,10 +15,8 @@ from mlb_assets.defs.partitions import (
 )
 from mlb_assets.lib.market_consensus import ConsensusParams, market_consensus, steam_events
 from mlb_assets.lib.splits import reverse_line_movement
-from mlb_assets.lib.warehouse.load import read_frame, replace_dates
-from mlb_assets.lib.warehouse.schema import games as games_table
+from mlb_assets.lib.warehouse.load import replace_dates
 from mlb_assets.lib.warehouse.schema import market_consensus as consensus_table
-from mlb_assets.lib.warehouse.schema import odds_snapshots as snapshots_table
 from mlb_assets.lib.warehouse.schema import steam_events as steam_table
 from mlb_assets.resources.live import BettingSplitsResource
 from mlb_assets.resources.warehouse import WarehouseResource
@@ -44,23 +41,6 @@ class ConsensusConfig(dg.Config):
             steam_min_move_prob=self.steam_min_move_prob,
             decision_minutes_before=self.decision_minutes_before,
         )
-
-
-def _read_range(
-    warehouse: WarehouseResource, start: date, end: date
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with warehouse.connect() as connection:
-        snapshots = read_frame(
-            connection,
-            sa.select(snapshots_table).where(snapshots_table.c.game_date.between(start, end)),
-        )
-        schedule = read_frame(
-            connection,
-            sa.select(games_table.c.game_id, games_table.c.game_date, games_table.c.start_time_utc)
-            .where(games_table.c.game_date.between(start, end))
-            .where(games_table.c.start_time_utc.is_not(None)),
-        )
-    return snapshots, schedule
 
 
 def _with_dates(frame: pd.DataFrame, schedule: pd.DataFrame, table: sa.Table) -> pd.DataFrame:
@@ -104,7 +84,8 @@ def market_consensus_assets(
     splits: BettingSplitsResource,
 ):  # type: ignore[no-untyped-def]
     start, end = partition_dates(context)
-    snapshots, schedule = _read_range(warehouse, start, end)
+    snapshots, schedule = read_snapshots_and_schedule(warehouse, start, end)
+    schedule = schedule.dropna(subset=["start_time_utc"])
     params = config.params()
     if snapshots.empty or schedule.empty:
         consensus, events = pd.DataFrame(), pd.DataFrame()
