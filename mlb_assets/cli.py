@@ -44,6 +44,28 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+BI_PASSWORD_ENV = "MLB_ASSETS_BI_PASSWORD"
+
+
+def cmd_bi_user(args: argparse.Namespace) -> int:
+    from mlb_assets.lib.warehouse import migrate
+    from mlb_assets.lib.warehouse.bi import BI_ROLE, ensure_bi_login
+    from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
+
+    url = settings.database_url(args.database_url)
+    engine = create_warehouse_engine(url)
+    if engine.dialect.name != "postgresql":
+        print("bi-user needs a Postgres warehouse (SQLite has no roles)", file=sys.stderr)
+        return 2
+    migrate.upgrade(engine)  # the group role comes with the migrations
+    password = os.environ.get(BI_PASSWORD_ENV) or None
+    with engine.begin() as connection:
+        ensure_bi_login(connection, args.name, password)
+    how = "with the password from " + BI_PASSWORD_ENV if password else "without a password"
+    print(f"{safe_url(url)}: login {args.name!r} in role {BI_ROLE} ({how}); reads `reporting` only")
+    return 0
+
+
 def cmd_seasons(args: argparse.Namespace) -> int:
     from mlb_assets.lib.archives.catalog import ArchiveCatalog
 
@@ -111,7 +133,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     home = settings.home_dir()
     from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
     from mlb_assets.lib.warehouse.summary import table_counts
-    from mlb_assets.runner import run_models, run_season_backfill
+    from mlb_assets.runner import (
+        BETTING_BACKTEST_JOB,
+        run_models,
+        run_partitioned_job,
+        run_season_backfill,
+    )
 
     url = settings.database_url()
     started = time.perf_counter()
@@ -141,9 +168,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"\ntraining H2O AutoML and AutoGluon ({args.train_seconds}s each), then the "
         f"walk-forward evaluation of {args.season} ({args.eval_seconds}s per monthly fit)"
     )
+    # The champion learns from seasons before the demo season only, so that season's picks
+    # are out of sample: a backtest, not a replay of what the model memorized.
+    train_before = f"{args.season}-01-01"
     models = run_models(
         dagster_home=dagster_home,
-        training={"time_budget_seconds": args.train_seconds},
+        training={"time_budget_seconds": args.train_seconds, "train_before": train_before},
         evaluation={"season": args.season, "time_budget_seconds": args.eval_seconds},
         quiet=args.quiet,
     )
@@ -151,8 +181,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"models run {models.run_id} FAILED", file=sys.stderr)
         return 1
     _print_models(models)
+    print(f"\nbetting {start}..{end}: predictions, picks, ledger, rollups, reporting views")
+    betting = run_partitioned_job(
+        BETTING_BACKTEST_JOB, start, end, dagster_home=dagster_home, quiet=args.quiet
+    )
+    if not betting.success:
+        print(f"betting run {betting.run_id} FAILED", file=sys.stderr)
+        return 1
+    _print_betting(betting, args.season)
     print(f"\ndemo done in {time.perf_counter() - started:.1f}s")
     return 0
+
+
+def _print_betting(result, season: int) -> None:  # type: ignore[no-untyped-def]
+    """The season's ledger in one paragraph: ROI with its interval, CLV, bankroll."""
+    events = {
+        e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+    }
+    picks = events.get("picks", {})
+    if picks.get("in_sample_predictions_skipped"):
+        print(
+            f"  note: {picks['in_sample_predictions_skipped']} predictions were in the "
+            "champion's own training data and were not picked"
+        )
+    rollups = events.get("roi_rollups", {})
+    print(f"\n{season} ledger (bets sized by fractional Kelly on a compounding bankroll):")
+    print(f"  {rollups.get('summary', 'no rollups')}")
+    if "by_scope" in rollups:
+        print(rollups["by_scope"])
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -209,6 +266,14 @@ def build_parser() -> argparse.ArgumentParser:
         "replay-server",
         help="serve the archives as The Odds API v4 and the MLB Stats API on 127.0.0.1",
     )
+
+    bi = sub.add_parser(
+        "bi-user",
+        help=f"create or update a read-only BI login (Postgres; password from {BI_PASSWORD_ENV})",
+    )
+    bi.add_argument("name", help="login name, e.g. grafana")
+    bi.add_argument("--database-url", help="warehouse URL")
+    bi.set_defaults(func=cmd_bi_user)
 
     ui = sub.add_parser("ui", help="open the Dagster UI on the local instance")
     ui.add_argument("--port", type=int, default=3000)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import dagster as dg
 
+from mlb_assets.defs.betting import definitions as betting
 from mlb_assets.defs.features import definitions as features
 from mlb_assets.defs.ingestion import definitions as ingestion
 from mlb_assets.defs.jobs import JOBS
@@ -17,7 +18,9 @@ from mlb_assets.resources import build_resources
 def build_definitions(resources: Mapping[str, object] | None = None) -> dg.Definitions:
     """Merge the domains; ``resources`` replaces the environment-configured ones (tests)."""
     shared = dg.Definitions(jobs=JOBS, resources=dict(resources or build_resources()))
-    return dg.Definitions.merge(ingestion.defs, markets.defs, features.defs, models.defs, shared)
+    return dg.Definitions.merge(
+        ingestion.defs, markets.defs, features.defs, models.defs, betting.defs, shared
+    )
 
 
 defs = build_definitions()

@@ -13,6 +13,7 @@ from dagster._core.storage.tags import (
 )
 
 SEASON_BACKFILL_JOB = "season_backfill"
+BETTING_BACKTEST_JOB = "betting_backtest"
 
 
 def run_season_backfill(

@@ -90,7 +90,7 @@ def test_embedded_default_without_environment(
 
 
 @pytest.mark.parametrize(
-    "command", ["demo", "migrate", "seasons", "summary", "ui", "replay-server"]
+    "command", ["demo", "migrate", "seasons", "summary", "ui", "replay-server", "bi-user"]
 )
 def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:

@@ -37,11 +37,38 @@ schedule_refresh_job = dg.define_asset_job(
     description="Refresh a date's schedule: probable pitchers, start times, statuses, scores.",
 )
 
+LEDGER_ASSETS = ("bet_ledger", "roi_rollups", "reporting_views")
+
 settlement_job = dg.define_asset_job(
     name="settlement",
-    selection=dg.AssetSelection.assets("games"),
+    selection=dg.AssetSelection.assets("games", *LEDGER_ASSETS),
     tags={KIND_TAG: "settlement"},
-    description="Settle a finished game date: final scores (and, downstream, the ledger).",
+    description=(
+        "Settle a finished game date: final scores, then the bet ledger rebuilt from picks "
+        "and results, the ROI rollups and the reporting views."
+    ),
+)
+
+daily_picks_job = dg.define_asset_job(
+    name="daily_picks",
+    selection=dg.AssetSelection.groups("features")
+    | dg.AssetSelection.assets("predictions", "picks"),
+    tags={KIND_TAG: "picks"},
+    description=(
+        "A date's features, the champion's predictions and the picks. Each game is priced "
+        "with what was known at its decision time; a run before then gives a provisional "
+        "pick that later runs replace, a run after it gives the final one."
+    ),
+)
+
+betting_backtest_job = dg.define_asset_job(
+    name="betting_backtest",
+    selection=dg.AssetSelection.groups("betting"),
+    tags={KIND_TAG: "betting"},
+    description=(
+        "Predictions and picks over a range of game dates as one run, then the ledger, "
+        "rollups and reporting views: a season's betting results from the archive."
+    ),
 )
 
 models_job = dg.define_asset_job(
@@ -51,4 +78,12 @@ models_job = dg.define_asset_job(
     description="Training set, both AutoML engines, the champion and the walk-forward evaluation.",
 )
 
-JOBS = [season_backfill_job, odds_poll_job, schedule_refresh_job, settlement_job, models_job]
+JOBS = [
+    season_backfill_job,
+    odds_poll_job,
+    schedule_refresh_job,
+    settlement_job,
+    daily_picks_job,
+    betting_backtest_job,
+    models_job,
+]

@@ -8,6 +8,7 @@ import dagster as dg
 
 from mlb_assets.lib.settings import ARCHIVE_DIR_ENV, DATABASE_URL_ENV, HOME_ENV
 from mlb_assets.resources.archive import ArchiveResource
+from mlb_assets.resources.betting import BettingResource, betting_from_env
 from mlb_assets.resources.live import (
     ODDS_SOURCE_ENV,
     BettingSplitsResource,
@@ -64,6 +65,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             home=(HOME_ENV, None),
         ),
         "h2o": _with_env(H2OResource, url=("H2O_URL", None)),
+        "betting": betting_from_env(),
     }
 
 
@@ -81,5 +83,6 @@ def resources_for(
         "splits": BettingSplitsResource(),
         "mlflow": MlflowResource(home=home),
         "h2o": H2OResource(),
+        "betting": BettingResource(),
     }
     return {**resources, **overrides}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,29 @@ def make_resources(
     return resources_for(
         database_url, str(archive_dir) if archive_dir else None, str(home), **overrides
     )
+
+
+# A small real slice with tiny AutoML budgets on CPU: April-May 2016, models trained on the
+# games before May only, so that May's predictions and picks are out of sample.
+MODELS_START, MODELS_END = date(2016, 4, 3), date(2016, 5, 31)
+TRAIN_BEFORE = "2016-05-01"
+TINY = {"time_budget_seconds": 8, "seed": 7, "device": "cpu"}
+
+
+@pytest.fixture(scope="session")
+def trained(archive_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    """The slice backfilled, both engines trained, champion chosen, walk-forward run."""
+    from mlb_assets.runner import run_models, run_season_backfill
+
+    home = tmp_path_factory.mktemp("models")
+    url = f"sqlite:///{home / 'warehouse.sqlite'}"
+    resources = make_resources(url, archive_dir, home)
+    assert run_season_backfill(MODELS_START, MODELS_END, resources=resources, quiet=True).success
+    result = run_models(
+        resources=resources,
+        training={**TINY, "train_before": TRAIN_BEFORE},
+        evaluation={**TINY, "season": 2016, "engines": ["h2o", "autogluon"]},
+        quiet=True,
+    )
+    assert result.success
+    return {"url": url, "home": home, "result": result, "resources": resources}

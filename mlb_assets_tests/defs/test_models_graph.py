@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -18,29 +17,10 @@ from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 from mlb_assets.lib.warehouse.load import read_frame
 from mlb_assets.lib.warehouse.schema import game_features, model_evaluation
 from mlb_assets.resources.models import MlflowResource
-from mlb_assets.runner import run_models, run_season_backfill
-from mlb_assets_tests.defs.conftest import make_resources
 
 pytestmark = [pytest.mark.archive, pytest.mark.slow]
 
-START, END = date(2016, 4, 3), date(2016, 5, 31)
-TINY = {"time_budget_seconds": 8, "seed": 7, "device": "cpu"}
-
-
-@pytest.fixture(scope="module")
-def trained(archive_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
-    home = tmp_path_factory.mktemp("models")
-    url = f"sqlite:///{home / 'warehouse.sqlite'}"
-    resources = make_resources(url, archive_dir, home)
-    assert run_season_backfill(START, END, resources=resources, quiet=True).success
-    result = run_models(
-        resources=resources,
-        training=TINY,
-        evaluation={**TINY, "season": 2016, "engines": ["h2o", "autogluon"]},
-        quiet=True,
-    )
-    assert result.success
-    return {"url": url, "home": home, "result": result}
+# ``trained`` (conftest): April-May 2016 backfilled, both engines trained on April only.
 
 
 def _metadata(result, key: str) -> dict:  # type: ignore[no-untyped-def]

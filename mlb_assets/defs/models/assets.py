@@ -35,6 +35,7 @@ from mlb_assets.resources.models import H2OResource, MlflowResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
 MODEL_NAME = "mlb_home_win"
+TRAIN_LAST_DATE_PARAM = "train_last_date"
 FEATURE_ASSETS = ["sharp_action_features", "team_form", "pitcher_form"]
 
 
@@ -116,6 +117,21 @@ class TrainingConfig(dg.Config):
     validation_fraction: float = 0.15
     model_name: str = MODEL_NAME
     presets: str = "medium_quality"
+    # ISO date: learn only from games before it, so that predictions from that date on are
+    # out of sample (a backtest of the season starting there); unset: every game.
+    train_before: str | None = None
+
+
+def games_before(frame: pd.DataFrame, train_before: str | None) -> pd.DataFrame:
+    """The training rows a model may learn from: games before ``train_before`` (all if unset)."""
+    if not train_before:
+        return frame
+    kept = frame[
+        pd.to_datetime(frame["game_date"]) < pd.Timestamp(date.fromisoformat(train_before))
+    ]
+    if kept.empty:
+        raise dg.Failure(f"no training games before {train_before}")
+    return kept
 
 
 def _work_dir(warehouse: WarehouseResource, engine: str) -> Path:
@@ -169,8 +185,13 @@ def _train_and_register(
     h2o: H2OResource,
 ) -> dg.MaterializeResult:
     frame, meta = load_training_set(warehouse)
+    frame = games_before(frame, config.train_before)
     train, valid = time_split(frame, config.target, config.validation_fraction)
-    context.log.info(f"{engine}: {len(train)} training rows, {len(valid)} validation rows")
+    seen = pd.to_datetime(pd.concat([train["game_date"], valid["game_date"]]))
+    context.log.info(
+        f"{engine}: {len(train)} training rows, {len(valid)} validation rows, games "
+        f"{seen.min():%Y-%m-%d}..{seen.max():%Y-%m-%d}"
+    )
     trained = fit_engine(
         engine, train, valid, meta["features"], config, _work_dir(warehouse, engine), h2o
     )
@@ -184,6 +205,9 @@ def _train_and_register(
             "seed": config.seed,
             "rows_train": len(train),
             "rows_valid": len(valid),
+            # Predictions for games up to this date are in sample for this model.
+            TRAIN_LAST_DATE_PARAM: f"{seen.max():%Y-%m-%d}",
+            "train_before": config.train_before or "",
         },
         data_fingerprint=meta["fingerprint"],
     )

@@ -56,16 +56,19 @@ def tier(p: pd.Series, params: StakingParams) -> pd.Series:
     return pd.Series(labels, index=p.index).replace("", None)
 
 
-def stakes(
+def stake_fractions(
     model_prob: pd.Series,
     market_prob: pd.Series,
     price_american: pd.Series,
-    bankroll: float,
     params: StakingParams = StakingParams(),  # frozen: a shared default is safe
 ) -> pd.DataFrame:
-    """Per side: edge, EV, full Kelly, the stake (0 when not bet) and the tier."""
-    if bankroll <= 0:
-        raise ValueError("bankroll must be positive")
+    """Per side: edge, EV, full Kelly, the bankroll share to stake and the tier.
+
+    ``stake_fraction`` is left unrounded: the money amount depends on the bankroll on the
+    day the bet is placed, which only the ledger knows. It is 0 (and the tier None) when
+    the edge is below ``min_edge`` or Kelly advises no bet; a missing market probability
+    or an invalid price makes the edge or Kelly NaN, which never bets.
+    """
     edge = model_prob - market_prob
     full = kelly_fraction(model_prob, price_american)
     share = (full * params.kelly_fraction).clip(lower=0, upper=params.max_bet_percent)
@@ -75,7 +78,22 @@ def stakes(
             "edge": edge,
             "expected_value": expected_value(model_prob, price_american),
             "kelly_full": full,
-            "stake": (share * bankroll).where(bet, 0.0).round(2),
+            "stake_fraction": share.where(bet, 0.0),
             "tier": tier(model_prob, params).where(bet, None),
         }
     )
+
+
+def stakes(
+    model_prob: pd.Series,
+    market_prob: pd.Series,
+    price_american: pd.Series,
+    bankroll: float,
+    params: StakingParams = StakingParams(),  # frozen: a shared default is safe
+) -> pd.DataFrame:
+    """Per side: edge, EV, full Kelly, the stake in money (0 when not bet) and the tier."""
+    if bankroll <= 0:
+        raise ValueError("bankroll must be positive")
+    frame = stake_fractions(model_prob, market_prob, price_american, params)
+    frame.insert(3, "stake", (frame.pop("stake_fraction") * bankroll).round(2))
+    return frame

@@ -1,0 +1,120 @@
+"""The bet ledger: every bet placed, staked from a compounding bankroll and settled.
+
+Stakes compound by game date: a day's bets are sized from the bankroll at the start of
+that day, which is the starting bankroll plus the profit of every bet settled on an
+earlier game date (a bet still pending counts as 0 until its game is over). The ledger
+is rebuilt from scratch on every run, so the same inputs always give the same frame;
+the one moment that is not an input, the time a bet was first seen settled, is carried
+over from the previous ledger through ``settled_at_known``.
+
+Closing-line value compares the price taken with the sharp reference book's closing
+no-vig probability for the side, the best available estimate of the true probability;
+when the reference book did not close the market, the bet's own book stands in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from mlb_assets.lib.betting.settlement import clv_prob, settle
+from mlb_assets.lib.warehouse import schema
+
+UNIT_SHARE = 0.01  # one unit = 1% of the starting bankroll
+LEDGER_COLUMNS = [column.name for column in schema.bet_ledger.columns]
+_ORDER = ["game_date", "game_id", "market", "side"]
+_SIDE_KEY = ["game_id", "market", "side"]
+
+
+def build_ledger(
+    picks: pd.DataFrame,
+    games: pd.DataFrame,
+    closes: pd.DataFrame,
+    *,
+    starting_bankroll: float,
+    reference_book: str = "pinnacle",
+    settled_at_known: pd.Series | None = None,
+    now: pd.Timestamp,
+) -> pd.DataFrame:
+    """The bet_ledger rows for the picks that are bets (``is_bet``), in the table's order.
+
+    ``games`` has game_id, season, status, home_score, away_score; ``closes`` has
+    game_id, market, side, book, close_price, close_prob_novig. ``settled_at_known`` maps
+    bet_id to the settled_at already recorded; a bet settled for the first time gets
+    ``now``. Raises ValueError when a bet's game is not in ``games``: a bet must never
+    drop out of the ledger silently.
+    """
+    if starting_bankroll <= 0:
+        raise ValueError("starting_bankroll must be positive")
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware (UTC)")
+    bets = picks[picks["is_bet"].eq(True)].rename(columns={"pick_id": "bet_id"})
+    bets = _with_games(bets, games)
+    bets = _with_closes(bets, closes, reference_book)
+    ledger = _staked_and_settled(bets, starting_bankroll)
+    unit = starting_bankroll * UNIT_SHARE
+    ledger["stake_units"] = ledger["stake"] / unit
+    ledger["profit_units"] = ledger["profit"] / unit
+    price_taken = ledger["price_american"].astype(float)
+    ledger["clv_prob"] = clv_prob(price_taken, ledger["closing_prob_novig"])
+    ledger["month"] = pd.to_datetime(ledger["game_date"]).dt.strftime("%Y-%m")
+    ledger["placed_at"] = ledger["decision_at"]
+    ledger["settled_at"] = _settled_at(ledger, settled_at_known, now)
+    return ledger[LEDGER_COLUMNS].reset_index(drop=True)
+
+
+def _with_games(bets: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
+    missing = sorted(set(bets["game_id"]) - set(games["game_id"]))
+    if missing:
+        raise ValueError(f"bets on games missing from games: {', '.join(map(str, missing))}")
+    columns = ["game_id", "season", "status", "home_score", "away_score"]
+    return bets.merge(games[columns], on="game_id", how="left", validate="m:1")
+
+
+def _with_closes(bets: pd.DataFrame, closes: pd.DataFrame, reference_book: str) -> pd.DataFrame:
+    """The bet's own book's closing price, and the closing no-vig probability (reference
+    book's when it has one, else the bet's book's)."""
+    own = closes[[*_SIDE_KEY, "book", "close_price", "close_prob_novig"]]
+    reference = closes.loc[closes["book"] == reference_book, [*_SIDE_KEY, "close_prob_novig"]]
+    out = bets.merge(own, on=[*_SIDE_KEY, "book"], how="left", validate="m:1").merge(
+        reference.rename(columns={"close_prob_novig": "reference_prob"}),
+        on=_SIDE_KEY,
+        how="left",
+        validate="m:1",
+    )
+    out["closing_price_american"] = out.pop("close_price").astype("Int64")
+    own_prob = out.pop("close_prob_novig").astype(float)
+    out["closing_prob_novig"] = out.pop("reference_prob").astype(float).fillna(own_prob)
+    return out
+
+
+def _staked_and_settled(bets: pd.DataFrame, starting_bankroll: float) -> pd.DataFrame:
+    """Stake, result and profit per bet, sizing each game date from the bankroll then.
+
+    A loop over days, not bets: a day's stakes depend on the profit of every earlier day.
+    """
+    ordered = bets.sort_values(_ORDER, kind="stable").reset_index(drop=True)
+    ordered = ordered.assign(bankroll_before=np.nan, stake=np.nan, result=None, profit=np.nan)
+    bankroll = float(starting_bankroll)
+    for _, rows in ordered.groupby("game_date", sort=True):
+        day = rows.index
+        stake = (ordered.loc[day, "stake_fraction"].astype(float) * max(bankroll, 0.0)).round(2)
+        ordered.loc[day, "bankroll_before"] = bankroll
+        ordered.loc[day, "stake"] = stake
+        settled = settle(ordered.loc[day].assign(stake=stake))
+        ordered.loc[day, "result"] = settled["result"]
+        ordered.loc[day, "profit"] = settled["profit"]
+        bankroll = round(bankroll + float(settled["profit"].sum()), 2)  # pending: NaN, skipped
+    return ordered
+
+
+def _settled_at(
+    ledger: pd.DataFrame, settled_at_known: pd.Series | None, now: pd.Timestamp
+) -> pd.Series:
+    """When each settled bet was first seen settled; NaT while it is pending."""
+    known = pd.Series(pd.NaT, index=ledger.index, dtype="datetime64[ns, UTC]")
+    if settled_at_known is not None and len(settled_at_known):
+        recorded = pd.to_datetime(ledger["bet_id"].map(settled_at_known), utc=True)
+        known = recorded.astype("datetime64[ns, UTC]")
+    first_seen = known.fillna(now.tz_convert("UTC"))
+    return first_seen.where(ledger["result"].notna())

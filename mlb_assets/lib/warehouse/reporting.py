@@ -1,0 +1,268 @@
+"""Reporting views for BI tools, the same SELECTs on Postgres and SQLite.
+
+Each view's query lives in ``sql/reporting/<name>.sql`` and is written in SQL that both
+databases run unchanged, so the embedded warehouse and production report the same numbers.
+On Postgres the views live in the ``reporting`` schema (the only one the BI role may read);
+the ledger aggregates are materialized there, because dashboards re-run them constantly
+while the ledger changes once a day, and each has a unique index so that
+``REFRESH MATERIALIZED VIEW CONCURRENTLY`` never blocks readers. SQLite has no schemas and no
+materialized views: every view is a plain ``reporting_<name>`` view, always current.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from string import Template
+
+import pandas as pd
+import sqlalchemy as sa
+
+from mlb_assets.lib.settings import SQL_DIR
+
+REPORTING_SCHEMA = "reporting"
+REPORTING_SQL_DIR = SQL_DIR / "reporting"
+
+
+@dataclass(frozen=True)
+class ReportingView:
+    """One reporting view: its BI columns and how it is stored on Postgres."""
+
+    name: str
+    columns: tuple[str, ...]
+    materialized: bool = False
+    # Columns unique per row: the unique index a concurrent refresh requires, and the order
+    # rows are read in.
+    unique_key: tuple[str, ...] = ()
+    date_columns: tuple[str, ...] = ()
+    timestamp_columns: tuple[str, ...] = ()
+    # Views that differ only by a grouping key share one file (``template``), whose
+    # ``$placeholders`` are filled from ``parameters``.
+    template: str | None = None
+    parameters: tuple[tuple[str, str], ...] = ()
+
+    def sql(self) -> str:
+        """The view's SELECT, without a trailing semicolon."""
+        path = REPORTING_SQL_DIR / f"{self.template or self.name}.sql"
+        if not path.is_file():
+            raise FileNotFoundError(f"reporting view SQL missing: {path}")
+        text = Template(path.read_text()).substitute(dict(self.parameters))
+        return text.strip().rstrip(";").rstrip()
+
+
+_ROI_COLUMNS = (
+    "bets",
+    "settled",
+    "wins",
+    "losses",
+    "pushes",
+    "staked",
+    "profit",
+    "roi",
+    "win_rate",
+    "clv_mean",
+    "roi_ci_low",
+    "roi_ci_high",
+)
+
+
+# Bets without a tier (model probability below the lowest tier) group as 'untiered', the
+# key the ROI rollup gives them too.
+_ROI_KEY_EXPRESSIONS = {
+    "tier": "coalesce(b.tier, 'untiered')",
+    "market": "b.market",
+    "month": "b.month",
+}
+
+
+def _roi_by(key: str) -> ReportingView:
+    return ReportingView(
+        f"roi_by_{key}",
+        (key, *_ROI_COLUMNS),
+        materialized=True,
+        unique_key=(key,),
+        template="roi_by",
+        parameters=(("key", key), ("key_expr", _ROI_KEY_EXPRESSIONS[key])),
+    )
+
+
+# In creation order: a view may only read views listed before it (dropped in reverse).
+# Today every view reads base tables only.
+_VIEWS = (
+    ReportingView(
+        "season_summary",
+        (
+            "season",
+            "games",
+            "final_games",
+            "first_game_date",
+            "last_game_date",
+            "home_win_rate",
+        ),
+        unique_key=("season",),
+        date_columns=("first_game_date", "last_game_date"),
+    ),
+    ReportingView(
+        "data_freshness",
+        ("table_name", "newest_row_at", "row_count"),
+        unique_key=("table_name",),
+        timestamp_columns=("newest_row_at",),
+    ),
+    ReportingView(
+        "roi_daily",
+        (
+            "game_date",
+            "bets",
+            "settled",
+            "wins",
+            "losses",
+            "pushes",
+            "voids",
+            "pending",
+            "staked",
+            "profit",
+            "roi",
+        ),
+        materialized=True,
+        unique_key=("game_date",),
+        date_columns=("game_date",),
+    ),
+    _roi_by("tier"),
+    _roi_by("market"),
+    _roi_by("month"),
+    ReportingView(
+        "clv_summary",
+        (
+            "market",
+            "bets",
+            "clv_bets",
+            "clv_mean",
+            "clv_positive_share",
+            "clv_min",
+            "clv_max",
+        ),
+        materialized=True,
+        unique_key=("market",),
+    ),
+    ReportingView(
+        "calibration",
+        ("market", "prob_bin", "n", "p_mean", "outcome_rate"),
+        materialized=True,
+        unique_key=("market", "prob_bin"),
+    ),
+    ReportingView(
+        "bankroll_curve",
+        ("game_date", "bankroll_start", "profit", "bankroll_end", "peak", "drawdown"),
+        materialized=True,
+        unique_key=("game_date",),
+        date_columns=("game_date",),
+    ),
+)
+
+REPORTING_VIEWS: dict[str, ReportingView] = {view.name: view for view in _VIEWS}
+
+
+def _view(name: str) -> ReportingView:
+    try:
+        return REPORTING_VIEWS[name]
+    except KeyError:
+        raise KeyError(
+            f"unknown reporting view {name!r}; known: {sorted(REPORTING_VIEWS)}"
+        ) from None
+
+
+def _is_postgres(dialect_name: str) -> bool:
+    return dialect_name == "postgresql"
+
+
+def reporting_relation(dialect_name: str, name: str) -> str:
+    """Where view ``name`` lives: ``reporting.<name>`` on Postgres, ``reporting_<name>`` else."""
+    _view(name)
+    if _is_postgres(dialect_name):
+        return f"{REPORTING_SCHEMA}.{name}"
+    return f"{REPORTING_SCHEMA}_{name}"
+
+
+def _create_statements(dialect_name: str, view: ReportingView) -> list[str]:
+    relation = reporting_relation(dialect_name, view.name)
+    if not (_is_postgres(dialect_name) and view.materialized):
+        return [f"CREATE VIEW {relation} AS\n{view.sql()}"]
+    columns = ", ".join(view.unique_key)
+    return [
+        f"CREATE MATERIALIZED VIEW {relation} AS\n{view.sql()}\nWITH DATA",
+        f"CREATE UNIQUE INDEX ux_{view.name} ON {relation} ({columns})",
+    ]
+
+
+def _drop_statement(dialect_name: str, view: ReportingView) -> str:
+    relation = reporting_relation(dialect_name, view.name)
+    kind = "MATERIALIZED VIEW" if _is_postgres(dialect_name) and view.materialized else "VIEW"
+    # No CASCADE: an object someone built on a reporting view should stop the drop, loudly.
+    return f"DROP {kind} IF EXISTS {relation}"
+
+
+def _run(connection: sa.Connection, statement: str) -> sa.CursorResult:
+    # No parameters: the driver must not read '%' in the SQL files as a placeholder.
+    return connection.exec_driver_sql(statement, execution_options={"no_parameters": True})
+
+
+def drop_reporting_views(connection: sa.Connection) -> None:
+    """Drop every reporting view that exists (reverse creation order; idempotent)."""
+    dialect_name = connection.dialect.name
+    for view in reversed(_VIEWS):
+        _run(connection, _drop_statement(dialect_name, view))
+
+
+def create_reporting_views(connection: sa.Connection) -> None:
+    """(Re)create every reporting view from ``sql/reporting``, populated.
+
+    Existing ones are dropped first, so a changed definition always takes effect; on
+    Postgres the schema's default privileges grant the new views to the BI role again.
+    """
+    dialect_name = connection.dialect.name
+    drop_reporting_views(connection)
+    if _is_postgres(dialect_name):
+        _run(connection, f"CREATE SCHEMA IF NOT EXISTS {REPORTING_SCHEMA}")
+    for view in _VIEWS:
+        for statement in _create_statements(dialect_name, view):
+            _run(connection, statement)
+
+
+def refresh_reporting_views(connection: sa.Connection) -> dict[str, float]:
+    """Refresh the materialized views; returns seconds per view ({} on SQLite).
+
+    CONCURRENTLY keeps the old rows readable while the new ones are computed, so a
+    dashboard never waits on (or sees an empty) view during a ledger update.
+    """
+    dialect_name = connection.dialect.name
+    if not _is_postgres(dialect_name):
+        return {}
+    seconds: dict[str, float] = {}
+    for view in _VIEWS:
+        if not view.materialized:
+            continue
+        relation = reporting_relation(dialect_name, view.name)
+        started = time.perf_counter()
+        _run(connection, f"REFRESH MATERIALIZED VIEW CONCURRENTLY {relation}")
+        seconds[view.name] = time.perf_counter() - started
+    return seconds
+
+
+def _typed(frame: pd.DataFrame, view: ReportingView) -> pd.DataFrame:
+    # SQLite hands dates and timestamps back as text; give both dialects the same types.
+    for column in view.date_columns:
+        frame[column] = pd.to_datetime(frame[column]).dt.date
+    for column in view.timestamp_columns:
+        frame[column] = pd.to_datetime(frame[column], utc=True)
+    return frame
+
+
+def read_view(connection: sa.Connection, name: str) -> pd.DataFrame:
+    """A reporting view's rows in its contract's column order, sorted by its key."""
+    view = _view(name)
+    relation = reporting_relation(connection.dialect.name, name)
+    columns = ", ".join(view.columns)
+    order = ", ".join(view.unique_key or view.columns[:1])
+    result = _run(connection, f"SELECT {columns} FROM {relation} ORDER BY {order}")
+    frame = pd.DataFrame(result.fetchall(), columns=list(view.columns))
+    return _typed(frame, view)

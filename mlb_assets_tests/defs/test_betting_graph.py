@@ -1,0 +1,178 @@
+"""Predictions, picks, the ledger, rollups and reporting views through the graph, on May
+2016 with a champion trained on April only (``trained`` in conftest)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from mlb_assets.lib.betting.ledger import build_ledger
+from mlb_assets.lib.features.market import decision_times
+from mlb_assets.lib.odds import american_to_decimal
+from mlb_assets.lib.warehouse.engine import create_warehouse_engine
+from mlb_assets.lib.warehouse.load import read_frame
+from mlb_assets.lib.warehouse.reporting import read_view
+from mlb_assets.lib.warehouse.schema import (
+    bet_ledger,
+    games,
+    line_movements,
+    odds_snapshots,
+    picks,
+    predictions,
+    roi_summary,
+)
+from mlb_assets.runner import BETTING_BACKTEST_JOB, run_partitioned_job
+from mlb_assets_tests.defs.conftest import TRAIN_BEFORE
+
+pytestmark = [pytest.mark.archive, pytest.mark.slow]
+
+MAY = (date(2016, 5, 1), date(2016, 5, 31))
+
+
+def _table(url: str, table: sa.Table) -> pd.DataFrame:
+    with create_warehouse_engine(url).connect() as connection:
+        return read_frame(connection, sa.select(table))
+
+
+@pytest.fixture(scope="module")
+def backtest(trained: dict[str, object]) -> dict[str, object]:
+    resources = trained["resources"]
+    first = run_partitioned_job(BETTING_BACKTEST_JOB, *MAY, resources=resources, quiet=True)
+    assert first.success
+    url = str(trained["url"])
+    ledger_first = _table(url, bet_ledger)
+    second = run_partitioned_job(BETTING_BACKTEST_JOB, *MAY, resources=resources, quiet=True)
+    assert second.success
+    return {
+        "url": url,
+        "result": second,
+        "ledger_first": ledger_first,
+        "resources": resources,
+    }
+
+
+def test_predictions_are_out_of_sample_and_versioned(backtest: dict[str, object]) -> None:
+    rows = _table(str(backtest["url"]), predictions)
+    may_games = _table(str(backtest["url"]), games)
+    may_games = may_games[pd.to_datetime(may_games["game_date"]).dt.month == 5]
+    assert set(rows["market"]) == {"h2h"}  # no totals model was trained
+    assert rows["game_id"].is_unique
+    assert len(rows) >= 0.95 * len(may_games)  # every game with a start time
+    assert not rows["in_sample"].any()
+    assert (pd.to_datetime(rows["game_date"]) >= pd.Timestamp(TRAIN_BEFORE)).all()
+    assert rows["prob"].between(0, 1).all()
+    assert rows["model_version"].nunique() == 1
+    # Outcomes follow the scores.
+    scores = may_games.set_index("game_id")
+    joined = rows.join(scores[["home_score", "away_score"]], on="game_id")
+    home_won = (joined["home_score"] > joined["away_score"]).astype(int)
+    assert (joined["outcome"].astype(int) == home_won).all()
+
+
+def test_picks_take_the_best_price_at_decision_time(backtest: dict[str, object]) -> None:
+    url = str(backtest["url"])
+    rows = _table(url, picks)
+    snapshots = _table(url, odds_snapshots).set_index("snapshot_id")
+    schedule = _table(url, games)
+    decision = decision_times(schedule, 60)
+    assert len(rows) == 2 * len(_table(url, predictions))  # both sides of each prediction
+    source = snapshots.loc[rows["odds_snapshot_id"]]
+    # Lineage: the snapshot a pick names holds its price, side and book, before decision.
+    assert (source["price_american"].to_numpy() == rows["price_american"].to_numpy()).all()
+    assert (source["side"].to_numpy() == rows["side"].to_numpy()).all()
+    assert (source["book"].to_numpy() == rows["book"].to_numpy()).all()
+    assert (source["captured_at"].to_numpy() <= decision.loc[rows["game_id"]].to_numpy()).all()
+    bets = rows[rows["is_bet"]]
+    assert len(bets) > 0
+    assert (bets["edge"] >= 0.03 - 1e-12).all()
+    assert (bets["stake_fraction"] <= 0.02 + 1e-12).all()
+    assert (rows.loc[~rows["is_bet"], "stake_fraction"] == 0).all()
+    # Model probabilities of the two sides add up to one.
+    sums = rows.groupby(["game_id", "market"])["model_prob"].sum()
+    assert sums.to_numpy() == pytest.approx(1.0)
+
+
+def test_ledger_settles_and_rebuilds_exactly(backtest: dict[str, object]) -> None:
+    url = str(backtest["url"])
+    stored = _table(url, bet_ledger).sort_values("bet_id").reset_index(drop=True)
+    first = pd.DataFrame(backtest["ledger_first"]).sort_values("bet_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(stored, first)  # a rerun changed nothing, counted nothing twice
+    bets = _table(url, picks)
+    bets = bets[bets["is_bet"]]
+    assert len(stored) == len(bets)
+    assert set(stored["result"]) <= {"win", "loss", "push", "void"}
+    wins = stored[stored["result"] == "win"]
+    decimal = pd.Series(american_to_decimal(wins["price_american"]), index=wins.index)
+    assert wins["profit"].to_numpy() == pytest.approx(
+        (wins["stake"] * (decimal - 1)).to_numpy(), abs=0.011
+    )
+    losses = stored[stored["result"] == "loss"]
+    assert (losses["profit"] == -losses["stake"]).all()
+    closes = _table(url, line_movements)
+    rebuilt = build_ledger(
+        bets,
+        _table(url, games),
+        closes[["game_id", "market", "side", "book", "close_price", "close_prob_novig"]],
+        starting_bankroll=10_000.0,
+        reference_book="pinnacle",
+        settled_at_known=stored.set_index("bet_id")["settled_at"],
+        now=pd.Timestamp("2030-01-01", tz="UTC"),
+    )
+    rebuilt = rebuilt.sort_values("bet_id").reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        stored, rebuilt[stored.columns], check_dtype=False, check_exact=False, rtol=1e-9
+    )
+    # The bankroll compounds: each day starts from the previous days' settled profit.
+    days = stored.groupby("game_date").agg(start=("bankroll_before", "first"))
+    profit = stored.groupby("game_date")["profit"].sum()
+    expected = 10_000.0 + profit.cumsum().shift(fill_value=0.0)
+    assert days["start"].to_numpy() == pytest.approx(expected.to_numpy(), abs=0.01)
+
+
+def test_rollups_and_reporting_views_agree_with_the_ledger(backtest: dict[str, object]) -> None:
+    url = str(backtest["url"])
+    ledger = _table(url, bet_ledger)
+    settled = ledger[ledger["result"].isin(["win", "loss", "push"])]
+    summary = _table(url, roi_summary).set_index(["scope", "key"])
+    overall = summary.loc[("all", "all")]
+    assert overall["bets"] == len(settled)
+    assert overall["roi"] == pytest.approx(settled["profit"].sum() / settled["stake"].sum())
+    assert overall["roi_ci_low"] <= overall["roi"] <= overall["roi_ci_high"]
+    with create_warehouse_engine(url).connect() as connection:
+        daily = read_view(connection, "roi_daily")
+        curve = read_view(connection, "bankroll_curve")
+    assert daily["profit"].sum() == pytest.approx(settled["profit"].sum(), abs=0.01)
+    assert curve["bankroll_end"].iloc[-1] == pytest.approx(
+        10_000.0 + settled["profit"].sum(), abs=0.01
+    )
+    meta = {
+        e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in backtest["result"].get_asset_materialization_events()
+    }
+    rollups = meta["roi_rollups"]
+    assert "data:image/png;base64," in rollups["bankroll_curve"]
+    assert "ROI" in rollups["summary"] and "CLV" in rollups["summary"]
+
+
+def test_in_sample_predictions_are_not_picked(backtest: dict[str, object]) -> None:
+    """April is the champion's own training data: predicted, flagged, never picked."""
+    april = (date(2016, 4, 20), date(2016, 4, 21))
+    result = run_partitioned_job("daily_picks", *april, resources=backtest["resources"], quiet=True)
+    assert result.success
+    url = str(backtest["url"])
+    rows = _table(url, predictions)
+    in_april = rows[pd.to_datetime(rows["game_date"]).dt.month == 4]
+    assert len(in_april) > 0 and in_april["in_sample"].all()
+    chosen = _table(url, picks)
+    assert not (pd.to_datetime(chosen["game_date"]).dt.month == 4).any()
+    # One event per partition of the range, all carrying the run's metadata.
+    event = next(
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == "picks"
+    )
+    skipped = event.materialization.metadata["in_sample_predictions_skipped"].value
+    assert skipped == len(in_april)

@@ -1,0 +1,450 @@
+"""Reporting views: the same numbers on SQLite and Postgres, matching hand-computed ones."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from mlb_assets.lib.warehouse import migrate
+from mlb_assets.lib.warehouse.engine import create_warehouse_engine
+from mlb_assets.lib.warehouse.load import bulk_insert
+from mlb_assets.lib.warehouse.reporting import (
+    REPORTING_VIEWS,
+    ReportingView,
+    read_view,
+    refresh_reporting_views,
+    reporting_relation,
+)
+from mlb_assets.lib.warehouse.schema import (
+    bet_ledger,
+    games,
+    odds_snapshots,
+    predictions,
+    roi_summary,
+)
+
+MATERIALIZED = sorted(name for name, view in REPORTING_VIEWS.items() if view.materialized)
+
+
+def _ts(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _games() -> pd.DataFrame:
+    rows = [
+        ("NYN201604030", 2016, "2016-04-03", "final", 3, 5),
+        ("BOS201604040", 2016, "2016-04-04", "final", 4, 2),
+        ("CHN201605010", 2016, "2016-05-01", "final", 1, 6),
+        ("LAN201605020", 2016, "2016-05-02", "scheduled", None, None),
+        ("NYA201704020", 2017, "2017-04-02", "scheduled", None, None),
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["game_id", "season", "game_date", "status", "away_score", "home_score"]
+    )
+    frame["game_date"] = frame["game_date"].map(date.fromisoformat)
+    frame["game_number"] = 0
+    frame["away_team"] = "AAA"
+    frame["home_team"] = frame["game_id"].str[:3]
+    frame["sources"] = "test"
+    frame["start_time_utc"] = [_ts(f"{d.isoformat()} 23:05") for d in frame["game_date"]]
+    return frame
+
+
+def _predictions() -> pd.DataFrame:
+    rows = [  # game, market, prob, prob_bin, outcome
+        ("NYN201604030", "h2h", 0.62, 6, 1),
+        ("NYN201604030", "totals", 0.55, 5, 0),
+        ("BOS201604040", "h2h", 0.68, 6, 0),
+        ("BOS201604040", "totals", 0.58, 5, 1),
+        ("CHN201605010", "h2h", 0.71, 7, 1),
+        ("CHN201605010", "totals", 0.52, 5, 1),
+        ("LAN201605020", "h2h", 0.60, 6, None),  # open game: not in calibration
+    ]
+    frame = pd.DataFrame(rows, columns=["game_id", "market", "prob", "prob_bin", "outcome"])
+    frame["game_date"] = (
+        [date(2016, 4, 3)] * 2
+        + [date(2016, 4, 4)] * 2
+        + [date(2016, 5, 1)] * 2
+        + [date(2016, 5, 2)]
+    )
+    frame["side"] = frame["market"].map({"h2h": "home", "totals": "over"})
+    frame["model_name"] = "m"
+    frame["model_version"] = "1"
+    frame["model_run_id"] = "run"
+    frame["in_sample"] = False
+    frame["decision_at"] = _ts("2016-04-03 22:05")
+    frame["predicted_at"] = [_ts(f"2016-05-0{i} 12:00") for i in range(1, 8)]
+    return frame
+
+
+# bet, game, date, market, tier, stake, result, profit, clv, bankroll_before
+_BETS = [
+    (1, "NYN201604030", "2016-04-03", "h2h", "A", 100.0, "win", 110.0, 0.02, 1000.0),
+    (2, "NYN201604030", "2016-04-03", "totals", "B", 50.0, "loss", -50.0, -0.01, 1000.0),
+    (3, "BOS201604040", "2016-04-04", "h2h", "A", 80.0, "push", 0.0, 0.00, 1060.0),
+    (4, "BOS201604040", "2016-04-04", "totals", None, 40.0, "loss", -40.0, 0.03, 1060.0),
+    (5, "CHN201605010", "2016-05-01", "h2h", "B", 60.0, "void", 0.0, None, 1020.0),
+    (6, "CHN201605010", "2016-05-01", "totals", "A", 70.0, "loss", -70.0, -0.02, 1020.0),
+    (7, "LAN201605020", "2016-05-02", "h2h", "A", 50.0, None, None, None, 950.0),
+]
+
+
+def _ledger(bets: list[tuple]) -> pd.DataFrame:
+    columns = ["bet_id", "game_id", "game_date", "market", "tier", "stake", "result"]
+    columns += ["profit", "clv_prob", "bankroll_before"]
+    frame = pd.DataFrame(bets, columns=columns)
+    frame["game_date"] = frame["game_date"].map(date.fromisoformat)
+    frame["month"] = frame["game_date"].map(lambda d: d.strftime("%Y-%m"))
+    frame["season"] = frame["game_date"].map(lambda d: d.year)
+    frame["side"] = frame["market"].map({"h2h": "home", "totals": "over"})
+    frame["book"] = "pinnacle"
+    frame["price_american"] = 110
+    frame["model_prob"] = 0.6
+    frame["market_prob"] = 0.5
+    frame["edge"] = 0.1
+    frame["stake_fraction"] = frame["stake"] / frame["bankroll_before"]
+    frame["stake_units"] = frame["stake"] / 10
+    frame["model_version"] = "1"
+    frame["odds_snapshot_id"] = frame["bet_id"] + 100
+    frame["placed_at"] = [_ts(f"{d.isoformat()} 22:05") for d in frame["game_date"]]
+    frame["settled_at"] = [
+        None if result is None else _ts(f"{d.isoformat()} 23:59")
+        for d, result in zip(frame["game_date"], frame["result"], strict=True)
+    ]
+    return frame
+
+
+def _roi_summary() -> pd.DataFrame:
+    rows = [
+        ("all", "all", 5, 340.0, -50.0, -50 / 340, -0.5, 0.3),
+        ("tier", "A", 3, 250.0, 40.0, 0.16, -0.2, 0.5),
+        ("tier", "B", 1, 50.0, -50.0, -1.0, -1.0, -0.3),
+        ("market", "h2h", 2, 180.0, 110.0, 110 / 180, -0.1, 0.9),
+        ("month", "2016-04", 4, 270.0, 20.0, 20 / 270, -0.4, 0.6),
+    ]
+    columns = ["scope", "key", "bets", "staked", "profit", "roi", "roi_ci_low", "roi_ci_high"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["computed_at"] = _ts("2016-05-03 06:00")
+    return frame
+
+
+def _snapshots() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "snapshot_id": [1, 2],
+            "game_id": "NYN201604030",
+            "game_date": date(2016, 4, 3),
+            "book": "pinnacle",
+            "market": "h2h",
+            "side": "home",
+            "price_american": [-120, -125],
+            "captured_at": [_ts("2016-04-03 20:00"), _ts("2016-04-03 21:30")],
+            "source": "test",
+        }
+    )
+
+
+def _loaded(url: str) -> sa.Engine:
+    """A migrated warehouse holding the hand-built rows, views refreshed."""
+    engine = create_warehouse_engine(url)
+    migrate.upgrade(engine)
+    with engine.begin() as connection:
+        bulk_insert(connection, games, _games())
+        bulk_insert(connection, odds_snapshots, _snapshots())
+        bulk_insert(connection, predictions, _predictions())
+        bulk_insert(connection, bet_ledger, _ledger(_BETS))
+        bulk_insert(connection, roi_summary, _roi_summary())
+        refresh_reporting_views(connection)
+    return engine
+
+
+def _read(engine: sa.Engine, name: str) -> pd.DataFrame:
+    with engine.connect() as connection:
+        return read_view(connection, name)
+
+
+def _by(frame: pd.DataFrame, key: str) -> dict[object, dict[str, object]]:
+    return {row[key]: row for row in frame.to_dict("records")}
+
+
+def _none(value: object) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value))
+
+
+@pytest.fixture
+def loaded(warehouse_url: str) -> sa.Engine:
+    return _loaded(warehouse_url)
+
+
+# --- the same rows on both databases ----------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_every_view_reads_the_same_on_sqlite_and_postgres(
+    sqlite_url: str, postgres_url: str
+) -> None:
+    lite, pg = _loaded(sqlite_url), _loaded(postgres_url)
+    for name, view in REPORTING_VIEWS.items():
+        key = list(view.unique_key)
+        left = _read(lite, name).sort_values(key).reset_index(drop=True)
+        right = _read(pg, name).sort_values(key).reset_index(drop=True)
+        assert len(left) > 0, name
+        pd.testing.assert_frame_equal(
+            left, right, check_dtype=False, check_exact=False, rtol=1e-9, obj=name
+        )
+
+
+def test_views_expose_exactly_their_contract(loaded: sa.Engine) -> None:
+    with loaded.connect() as connection:
+        for name, view in REPORTING_VIEWS.items():
+            relation = reporting_relation(connection.dialect.name, name)
+            result = connection.exec_driver_sql(f"SELECT * FROM {relation}")
+            assert tuple(result.keys()) == view.columns, name
+
+
+def test_sql_headers_document_every_column() -> None:
+    for name, view in REPORTING_VIEWS.items():
+        header = "\n".join(
+            line for line in view.sql().splitlines() if line.lstrip().startswith("--")
+        )
+        documented = set(re.findall(r"^--\s+(\w+)\s", header, flags=re.MULTILINE))
+        assert set(view.columns) <= documented, name
+
+
+def test_relation_names_per_dialect() -> None:
+    assert reporting_relation("postgresql", "roi_daily") == "reporting.roi_daily"
+    assert reporting_relation("sqlite", "roi_daily") == "reporting_roi_daily"
+    with pytest.raises(KeyError):
+        reporting_relation("sqlite", "bet_ledger; DROP TABLE games")
+
+
+# --- hand-computed expectations, on each database --------------------------------------
+
+
+def test_season_summary(loaded: sa.Engine) -> None:
+    rows = _by(_read(loaded, "season_summary"), "season")
+    assert rows[2016]["games"] == 4
+    assert rows[2016]["final_games"] == 3
+    assert rows[2016]["first_game_date"] == date(2016, 4, 3)
+    assert rows[2016]["last_game_date"] == date(2016, 5, 2)
+    assert rows[2016]["home_win_rate"] == pytest.approx(2 / 3)
+    assert rows[2017]["final_games"] == 0
+    assert _none(rows[2017]["home_win_rate"])
+
+
+def test_data_freshness(loaded: sa.Engine) -> None:
+    rows = _by(_read(loaded, "data_freshness"), "table_name")
+    assert set(rows) == {"odds_snapshots", "games", "predictions", "picks", "bet_ledger"}
+    assert rows["odds_snapshots"]["row_count"] == 2
+    assert rows["odds_snapshots"]["newest_row_at"] == pd.Timestamp("2016-04-03 21:30", tz="UTC")
+    assert rows["games"]["newest_row_at"] == pd.Timestamp("2017-04-02 23:05", tz="UTC")
+    assert rows["predictions"]["newest_row_at"] == pd.Timestamp("2016-05-07 12:00", tz="UTC")
+    assert rows["bet_ledger"]["row_count"] == 7
+    assert rows["bet_ledger"]["newest_row_at"] == pd.Timestamp("2016-05-01 23:59", tz="UTC")
+    assert rows["picks"]["row_count"] == 0
+    assert pd.isna(rows["picks"]["newest_row_at"])
+
+
+def test_roi_daily(loaded: sa.Engine) -> None:
+    frame = _read(loaded, "roi_daily")
+    totals = frame[["bets", "settled", "wins", "losses", "pushes", "voids", "pending"]].sum()
+    assert totals.to_dict() == {
+        "bets": 7,
+        "settled": 5,
+        "wins": 1,
+        "losses": 3,
+        "pushes": 1,
+        "voids": 1,
+        "pending": 1,
+    }
+    assert frame["staked"].sum() == pytest.approx(340.0)
+    assert frame["profit"].sum() == pytest.approx(-50.0)
+    rows = _by(frame, "game_date")
+    assert rows[date(2016, 4, 3)]["roi"] == pytest.approx(60 / 150)
+    assert rows[date(2016, 4, 4)]["roi"] == pytest.approx(-40 / 120)
+    # The void bet's stake stays out: only the 70 lost counts.
+    assert rows[date(2016, 5, 1)]["staked"] == pytest.approx(70.0)
+    assert rows[date(2016, 5, 1)]["roi"] == pytest.approx(-1.0)
+    only_pending = rows[date(2016, 5, 2)]
+    assert (only_pending["pending"], only_pending["staked"]) == (1, 0.0)
+    assert _none(only_pending["roi"])
+
+
+def test_roi_by_tier(loaded: sa.Engine) -> None:
+    rows = _by(_read(loaded, "roi_by_tier"), "tier")
+    assert set(rows) == {"A", "B", "untiered"}
+    a = rows["A"]
+    assert (a["bets"], a["settled"], a["wins"], a["losses"], a["pushes"]) == (4, 3, 1, 1, 1)
+    assert a["staked"] == pytest.approx(250.0)
+    assert a["profit"] == pytest.approx(40.0)
+    assert a["roi"] == pytest.approx(0.16)
+    assert a["win_rate"] == pytest.approx(0.5)
+    assert a["clv_mean"] == pytest.approx(0.0, abs=1e-12)
+    assert (a["roi_ci_low"], a["roi_ci_high"]) == pytest.approx((-0.2, 0.5))
+    b = rows["B"]
+    assert (b["bets"], b["settled"], b["staked"], b["roi"], b["win_rate"]) == (
+        2,
+        1,
+        pytest.approx(50.0),
+        pytest.approx(-1.0),
+        pytest.approx(0.0),
+    )
+    assert b["clv_mean"] == pytest.approx(-0.01)
+    untiered = rows["untiered"]
+    assert (untiered["bets"], untiered["profit"]) == (1, pytest.approx(-40.0))
+    assert _none(untiered["roi_ci_low"]) and _none(untiered["roi_ci_high"])
+
+
+def test_roi_by_market_and_month(loaded: sa.Engine) -> None:
+    markets = _by(_read(loaded, "roi_by_market"), "market")
+    assert markets["h2h"]["roi"] == pytest.approx(110 / 180)
+    assert markets["h2h"]["win_rate"] == pytest.approx(1.0)
+    assert markets["h2h"]["roi_ci_high"] == pytest.approx(0.9)
+    assert markets["totals"]["roi"] == pytest.approx(-1.0)
+    assert _none(markets["totals"]["roi_ci_low"])
+    months = _by(_read(loaded, "roi_by_month"), "month")
+    assert months["2016-04"]["staked"] == pytest.approx(270.0)
+    assert months["2016-04"]["roi_ci_low"] == pytest.approx(-0.4)
+    assert months["2016-05"]["profit"] == pytest.approx(-70.0)
+
+
+def test_clv_summary(loaded: sa.Engine) -> None:
+    rows = _by(_read(loaded, "clv_summary"), "market")
+    assert set(rows) == {"h2h", "totals", "all"}
+    everything = rows["all"]
+    assert (everything["bets"], everything["clv_bets"]) == (7, 5)
+    assert everything["clv_mean"] == pytest.approx(0.004)
+    assert everything["clv_positive_share"] == pytest.approx(2 / 5)
+    assert (everything["clv_min"], everything["clv_max"]) == pytest.approx((-0.02, 0.03))
+    assert rows["h2h"]["clv_positive_share"] == pytest.approx(0.5)
+
+
+def test_calibration(loaded: sa.Engine) -> None:
+    frame = _read(loaded, "calibration")
+    rows = {(r["market"], r["prob_bin"]): r for r in frame.to_dict("records")}
+    assert set(rows) == {("h2h", 6), ("h2h", 7), ("totals", 5)}
+    assert rows[("h2h", 6)]["n"] == 2, "the open game's prediction must not count"
+    assert rows[("h2h", 6)]["p_mean"] == pytest.approx(0.65)
+    assert rows[("h2h", 6)]["outcome_rate"] == pytest.approx(0.5)
+    assert rows[("totals", 5)]["p_mean"] == pytest.approx(0.55)
+    assert rows[("totals", 5)]["outcome_rate"] == pytest.approx(2 / 3)
+
+
+def test_bankroll_curve(loaded: sa.Engine) -> None:
+    # A later day that sets a new peak: earlier rows must keep the peak known at their date.
+    recovery = (9, "NYA201704020", "2017-04-02", "h2h", "A", 200.0, "win", 180.0, None, 950.0)
+    with loaded.begin() as connection:
+        bulk_insert(connection, bet_ledger, _ledger([recovery]))
+        refresh_reporting_views(connection)
+    frame = _read(loaded, "bankroll_curve")
+    assert frame["game_date"].tolist() == [
+        date(2016, 4, 3),
+        date(2016, 4, 4),
+        date(2016, 5, 1),
+        date(2016, 5, 2),
+        date(2017, 4, 2),
+    ]
+    assert frame["bankroll_start"].tolist() == pytest.approx([1000.0, 1060.0, 1020.0, 950.0, 950.0])
+    assert frame["profit"].tolist() == pytest.approx([60.0, -40.0, -70.0, 0.0, 180.0])
+    assert frame["bankroll_end"].tolist() == pytest.approx([1060.0, 1020.0, 950.0, 950.0, 1130.0])
+    assert frame["peak"].tolist() == pytest.approx([1060.0] * 4 + [1130.0])
+    assert frame["drawdown"].tolist() == pytest.approx(
+        [0.0, 1020 / 1060 - 1, 950 / 1060 - 1, 950 / 1060 - 1, 0.0]
+    )
+
+
+# --- refreshing ---------------------------------------------------------------------------
+
+
+def _more_bets() -> pd.DataFrame:
+    return _ledger([(8, "NYA201704020", "2017-04-02", "h2h", "A", 30.0, "win", 27.0, 0.01, 950.0)])
+
+
+@pytest.mark.postgres
+def test_postgres_views_change_only_on_refresh(postgres_url: str) -> None:
+    engine = _loaded(postgres_url)
+    with engine.begin() as connection:
+        bulk_insert(connection, bet_ledger, _more_bets())
+    assert date(2017, 4, 2) not in set(_read(engine, "roi_daily")["game_date"])
+    assert (
+        _read(engine, "data_freshness").set_index("table_name").at["bet_ledger", "row_count"] == 8
+    )
+    with engine.begin() as connection:
+        timings = refresh_reporting_views(connection)
+    assert sorted(timings) == MATERIALIZED
+    assert all(seconds >= 0 for seconds in timings.values())
+    rows = _by(_read(engine, "roi_daily"), "game_date")
+    assert rows[date(2017, 4, 2)]["profit"] == pytest.approx(27.0)
+    assert _read(engine, "bankroll_curve")["game_date"].max() == date(2017, 4, 2)
+
+
+@pytest.mark.postgres
+def test_concurrent_refresh_twice_in_a_row(postgres_url: str) -> None:
+    engine = _loaded(postgres_url)
+    before = _read(engine, "roi_by_tier")
+    for _ in range(2):
+        with engine.begin() as connection:
+            assert sorted(refresh_reporting_views(connection)) == MATERIALIZED
+    pd.testing.assert_frame_equal(_read(engine, "roi_by_tier"), before)
+
+
+def test_sqlite_views_are_live_and_refresh_is_a_no_op(sqlite_url: str) -> None:
+    engine = _loaded(sqlite_url)
+    with engine.begin() as connection:
+        bulk_insert(connection, bet_ledger, _more_bets())
+        assert refresh_reporting_views(connection) == {}
+    assert date(2017, 4, 2) in set(_read(engine, "roi_daily")["game_date"])
+
+
+# --- migration -------------------------------------------------------------------------
+
+
+def _postgres_reporting_relations(engine: sa.Engine) -> dict[str, str]:
+    statement = sa.text(
+        "SELECT c.relname, c.relkind FROM pg_class AS c "
+        "JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = 'reporting' AND c.relkind IN ('v', 'm')"
+    )
+    with engine.connect() as connection:
+        return dict(connection.execute(statement).tuples().all())
+
+
+def _expected_kinds() -> dict[str, str]:
+    return {name: "m" if v.materialized else "v" for name, v in REPORTING_VIEWS.items()}
+
+
+@pytest.mark.postgres
+def test_postgres_migration_round_trip(postgres_url: str) -> None:
+    engine = create_warehouse_engine(postgres_url)
+    migrate.upgrade(engine)
+    assert _postgres_reporting_relations(engine) == _expected_kinds()
+    migrate.downgrade(engine, "0004")
+    assert _postgres_reporting_relations(engine) == {
+        "season_summary": "v",
+        "data_freshness": "v",
+    }, "the downgrade brings back 0001's two views"
+    migrate.upgrade(engine)
+    assert _postgres_reporting_relations(engine) == _expected_kinds()
+
+
+def test_sqlite_migration_round_trip(sqlite_url: str) -> None:
+    engine = create_warehouse_engine(sqlite_url)
+    migrate.upgrade(engine)
+    expected = {reporting_relation("sqlite", name) for name in REPORTING_VIEWS}
+    assert set(sa.inspect(engine).get_view_names()) == expected
+    migrate.downgrade(engine, "0004")
+    assert sa.inspect(sa.create_engine(sqlite_url)).get_view_names() == []
+
+
+def test_registry_is_consistent() -> None:
+    for name, view in REPORTING_VIEWS.items():
+        assert isinstance(view, ReportingView) and view.name == name
+        assert set(view.unique_key) <= set(view.columns), name
+        assert view.sql().lstrip().startswith("--"), f"{name}: header comment missing"
+    assert all(REPORTING_VIEWS[name].unique_key for name in MATERIALIZED)
+    assert not REPORTING_VIEWS["season_summary"].materialized
+    assert not REPORTING_VIEWS["data_freshness"].materialized

@@ -1,0 +1,22 @@
+-- reporting.data_freshness: how recent the newest row of each pipeline table is.
+--
+-- Columns (BI contract):
+--   table_name     text       odds_snapshots, games, predictions, picks, bet_ledger
+--   newest_row_at  timestamp  newest row's time (UTC): captured_at, start_time_utc,
+--                             predicted_at, decision_at, settled_at respectively;
+--                             NULL when the table is empty (or, for bet_ledger, unsettled)
+--   row_count      integer    rows in the table
+--
+-- A plain view even on Postgres: freshness must be live, never as old as a refresh.
+SELECT CAST('odds_snapshots' AS TEXT) AS table_name,
+       max(captured_at) AS newest_row_at,
+       count(*) AS row_count
+FROM odds_snapshots
+UNION ALL
+SELECT 'games', max(start_time_utc), count(*) FROM games
+UNION ALL
+SELECT 'predictions', max(predicted_at), count(*) FROM predictions
+UNION ALL
+SELECT 'picks', max(decision_at), count(*) FROM picks
+UNION ALL
+SELECT 'bet_ledger', max(settled_at), count(*) FROM bet_ledger
