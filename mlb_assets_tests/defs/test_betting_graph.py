@@ -176,3 +176,31 @@ def test_in_sample_predictions_are_not_picked(backtest: dict[str, object]) -> No
     )
     skipped = event.materialization.metadata["in_sample_predictions_skipped"].value
     assert skipped == len(in_april)
+
+
+@pytest.mark.postgres
+def test_same_ledger_and_views_on_postgres(
+    backtest: dict[str, object], trained: dict[str, object], archive_dir, postgres_url: str
+) -> None:
+    """The same slice and champion on Postgres (COPY loads, materialized views) give the
+    same predictions, picks, ledger and reporting totals as on SQLite."""
+    from mlb_assets.runner import run_season_backfill
+    from mlb_assets_tests.defs.conftest import MODELS_END, MODELS_START, make_resources
+
+    resources = make_resources(postgres_url, archive_dir, trained["home"])
+    assert run_season_backfill(MODELS_START, MODELS_END, resources=resources, quiet=True).success
+    assert run_partitioned_job(BETTING_BACKTEST_JOB, *MAY, resources=resources, quiet=True).success
+    lite, pg = str(backtest["url"]), postgres_url
+    for table, key in [(picks, "pick_id"), (bet_ledger, "bet_id")]:
+        left = _table(lite, table)
+        left = left[pd.to_datetime(left["game_date"]).dt.month == 5]
+        left = left.drop(columns=["settled_at"], errors="ignore")
+        right = _table(pg, table).drop(columns=["settled_at"], errors="ignore")
+        left, right = (f.sort_values(key).reset_index(drop=True) for f in (left, right))
+        pd.testing.assert_frame_equal(left, right, check_dtype=False, rtol=1e-9)
+    for view in ["roi_daily", "roi_by_tier", "clv_summary", "bankroll_curve"]:
+        frames = []
+        for url in (lite, pg):
+            with create_warehouse_engine(url).connect() as connection:
+                frames.append(read_view(connection, view).reset_index(drop=True))
+        pd.testing.assert_frame_equal(frames[0], frames[1], check_dtype=False, rtol=1e-6)
