@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from mlb_assets.resources import resources_for
@@ -48,4 +49,24 @@ def trained(archive_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         quiet=True,
     )
     assert result.success
+    # A totals model too (AutoGluon only, for time), so that both markets are priced.
+    from mlb_assets.defs.models.assets import autogluon_model
+
+    totals = dg.materialize(
+        [autogluon_model],
+        resources=resources,
+        run_config={
+            "ops": {
+                "autogluon_model": {
+                    "config": {
+                        **TINY,
+                        "train_before": TRAIN_BEFORE,
+                        "target": "total_over",
+                        "model_name": "mlb_total_over",
+                    }
+                }
+            }
+        },
+    )
+    assert totals.success
     return {"url": url, "home": home, "result": result, "resources": resources}

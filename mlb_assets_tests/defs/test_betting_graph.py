@@ -55,21 +55,35 @@ def backtest(trained: dict[str, object]) -> dict[str, object]:
 
 
 def test_predictions_are_out_of_sample_and_versioned(backtest: dict[str, object]) -> None:
-    rows = _table(str(backtest["url"]), predictions)
+    everything = _table(str(backtest["url"]), predictions)
     may_games = _table(str(backtest["url"]), games)
     may_games = may_games[pd.to_datetime(may_games["game_date"]).dt.month == 5]
-    assert set(rows["market"]) == {"h2h"}  # no totals model was trained
+    assert set(everything["market"]) == {"h2h", "totals"}
+    assert not everything["in_sample"].any()
+    assert (pd.to_datetime(everything["game_date"]) >= pd.Timestamp(TRAIN_BEFORE)).all()
+    assert everything["prob"].between(0, 1).all()
+    assert everything.groupby("market")["model_name"].first().to_dict() == {
+        "h2h": "mlb_home_win",
+        "totals": "mlb_total_over",
+    }
+    scores = may_games.set_index("game_id")
+    rows = everything[everything["market"] == "h2h"]
     assert rows["game_id"].is_unique
     assert len(rows) >= 0.95 * len(may_games)  # every game with a start time
-    assert not rows["in_sample"].any()
-    assert (pd.to_datetime(rows["game_date"]) >= pd.Timestamp(TRAIN_BEFORE)).all()
-    assert rows["prob"].between(0, 1).all()
     assert rows["model_version"].nunique() == 1
     # Outcomes follow the scores.
-    scores = may_games.set_index("game_id")
     joined = rows.join(scores[["home_score", "away_score"]], on="game_id")
     home_won = (joined["home_score"] > joined["away_score"]).astype(int)
     assert (joined["outcome"].astype(int) == home_won).all()
+    totals = everything[everything["market"] == "totals"].join(
+        scores[["home_score", "away_score"]], on="game_id"
+    )
+    assert len(totals) >= 0.9 * len(rows) and totals["point"].notna().all()
+    runs = totals["home_score"] + totals["away_score"]
+    decided = runs != totals["point"]
+    over = (runs > totals["point"]).astype(int)
+    assert (totals.loc[decided, "outcome"].astype(int) == over[decided]).all()
+    assert totals.loc[~decided, "outcome"].isna().all()  # a push has no outcome
 
 
 def test_picks_take_the_best_price_at_decision_time(backtest: dict[str, object]) -> None:
@@ -78,7 +92,10 @@ def test_picks_take_the_best_price_at_decision_time(backtest: dict[str, object])
     snapshots = _table(url, odds_snapshots).set_index("snapshot_id")
     schedule = _table(url, games)
     decision = decision_times(schedule, 60)
-    assert len(rows) == 2 * len(_table(url, predictions))  # both sides of each prediction
+    assert set(rows["market"]) == {"h2h", "totals"}
+    # Both sides of each prediction, unless no book quoted the predicted total.
+    assert len(rows) >= 1.9 * len(_table(url, predictions))
+    assert (rows.groupby(["game_id", "market"]).size() == 2).all()
     source = snapshots.loc[rows["odds_snapshot_id"]]
     # Lineage: the snapshot a pick names holds its price, side and book, before decision.
     assert (source["price_american"].to_numpy() == rows["price_american"].to_numpy()).all()
