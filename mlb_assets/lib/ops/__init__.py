@@ -1,0 +1,1 @@
+"""Operations: backups and their verification, retention."""
