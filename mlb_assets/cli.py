@@ -104,10 +104,9 @@ def _season_range(first_season: int, season: int) -> tuple[date, date]:
 
 def _print_models(result) -> None:  # type: ignore[no-untyped-def]
     """The champion and the walk-forward verdict from the models run's metadata."""
-    events = {
-        e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
-        for e in result.get_asset_materialization_events()
-    }
+    from mlb_assets.runner import materialization_metadata
+
+    events = materialization_metadata(result)
     for engine in ("h2o_model", "autogluon_model"):
         meta = events.get(engine, {})
         if meta:
@@ -195,10 +194,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _print_betting(result, season: int) -> None:  # type: ignore[no-untyped-def]
     """The season's ledger in one paragraph: ROI with its interval, CLV, bankroll."""
-    events = {
-        e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
-        for e in result.get_asset_materialization_events()
-    }
+    from mlb_assets.runner import materialization_metadata
+
+    events = materialization_metadata(result)
     picks = events.get("picks", {})
     if picks.get("in_sample_predictions_skipped"):
         print(

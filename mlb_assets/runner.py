@@ -94,3 +94,12 @@ def run_models(
     if evaluation:
         ops["model_evaluation"] = {"config": dict(evaluation)}
     return _execute(MODELS_JOB, resources, dagster_home, _run_config(quiet, ops))
+
+
+def materialization_metadata(result: dg.ExecuteInProcessResult) -> dict[str, dict[str, object]]:
+    """Each materialized asset's metadata values, by asset key (the run's last event per
+    asset: a range run emits one per partition, all with the run's metadata)."""
+    return {
+        e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+    }

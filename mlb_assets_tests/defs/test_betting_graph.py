@@ -24,7 +24,11 @@ from mlb_assets.lib.warehouse.schema import (
     predictions,
     roi_summary,
 )
-from mlb_assets.runner import BETTING_BACKTEST_JOB, run_partitioned_job
+from mlb_assets.runner import (
+    BETTING_BACKTEST_JOB,
+    materialization_metadata,
+    run_partitioned_job,
+)
 from mlb_assets_tests.defs.conftest import TRAIN_BEFORE
 
 pytestmark = [pytest.mark.archive, pytest.mark.slow]
@@ -165,10 +169,7 @@ def test_rollups_and_reporting_views_agree_with_the_ledger(backtest: dict[str, o
     assert curve["bankroll_end"].iloc[-1] == pytest.approx(
         10_000.0 + settled["profit"].sum(), abs=0.01
     )
-    meta = {
-        e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
-        for e in backtest["result"].get_asset_materialization_events()
-    }
+    meta = materialization_metadata(backtest["result"])
     rollups = meta["roi_rollups"]
     assert "data:image/png;base64," in rollups["bankroll_curve"]
     assert "ROI" in rollups["summary"] and "CLV" in rollups["summary"]

@@ -202,10 +202,9 @@ class PicksConfig(dg.Config):
     allow_in_sample: bool = False
 
 
-def _reason_counts(dropped: pd.DataFrame) -> dict[str, int]:
-    if dropped.empty:
-        return {}
-    return {str(k): int(v) for k, v in dropped["reason"].value_counts().items()}
+def _value_counts(values: pd.Series) -> dict[str, int]:
+    """How many rows hold each value (JSON-ready for metadata)."""
+    return {str(k): int(v) for k, v in values.value_counts().items()}
 
 
 @dg.asset(
@@ -239,11 +238,10 @@ def picks(
         preds = preds[~in_sample]
     decision = games.set_index("game_id")["decision_at"]
     every_book = decision_quotes(snapshots, decision, None)
-    bettable = (
-        every_book
-        if betting.book_list() is None
-        else decision_quotes(snapshots, decision, betting.book_list())
-    )
+    # A book's latest quote does not depend on the others: the bettable books' quotes are
+    # a subset of every book's (which the market probability reads, reference included).
+    books = betting.book_list()
+    bettable = every_book if books is None else every_book[every_book["book"].isin(books)]
     built = build_picks(
         preds,
         best_prices(bettable),
@@ -263,13 +261,11 @@ def picks(
         metadata={
             "sides": written,
             "bets": len(bets),
-            "bets_by_tier": dg.MetadataValue.json(
-                {str(k): int(v) for k, v in bets["tier"].value_counts().items()}
-            ),
+            "bets_by_tier": dg.MetadataValue.json(_value_counts(bets["tier"])),
             "mean_edge_of_bets": float(bets["edge"].mean()) if len(bets) else 0.0,
             "mean_stake_fraction": float(bets["stake_fraction"].mean()) if len(bets) else 0.0,
             "in_sample_predictions_skipped": 0 if config.allow_in_sample else int(in_sample.sum()),
-            "dropped_sides": dg.MetadataValue.json(_reason_counts(built.dropped)),
+            "dropped_sides": dg.MetadataValue.json(_value_counts(built.dropped["reason"])),
             "preview": markdown_preview(
                 bets[["game_id", "market", "side", "price_american", "book", "edge", "tier"]]
             ),
@@ -378,9 +374,7 @@ def bet_ledger(
             "bets": written,
             "settled": len(settled),
             "open": int(ledger["result"].isna().sum()),
-            "results": dg.MetadataValue.json(
-                {str(k): int(v) for k, v in ledger["result"].value_counts().items()}
-            ),
+            "results": dg.MetadataValue.json(_value_counts(ledger["result"])),
             "profit": float(settled["profit"].sum()),
             "staked": float(settled["stake"].sum()),
             "prediction_outcomes_filled": outcomes,
