@@ -273,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     bi.add_argument("--database-url", help="warehouse URL")
     bi.set_defaults(func=cmd_bi_user)
 
+    from mlb_assets import cli_ops
+
+    cli_ops.add_commands(sub)
+
     ui = sub.add_parser("ui", help="open the Dagster UI on the local instance")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)

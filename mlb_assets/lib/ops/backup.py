@@ -103,22 +103,32 @@ class TableFingerprint:
 
 
 def table_fingerprints(
-    engine: sa.Engine, tables: Iterable[str] | None = None
+    bind: sa.Engine | sa.Connection, tables: Iterable[str] | None = None
 ) -> dict[str, TableFingerprint]:
-    """Row count and sha256 of every row (in primary-key order) for each table."""
+    """Row count and sha256 of every row (in primary-key order) for each table.
+
+    Given a connection, everything is read inside its current transaction: the fingerprints
+    of a backup are taken in the very snapshot the backup copies.
+    """
+    if isinstance(bind, sa.Engine):
+        with bind.connect() as connection:
+            return table_fingerprints(connection, tables)
     metadata = sa.MetaData()
-    metadata.reflect(engine, only=list(tables) if tables is not None else None)
-    out: dict[str, TableFingerprint] = {}
-    with engine.connect() as connection:
-        for name, table in sorted(metadata.tables.items()):
-            order = list(table.primary_key.columns) or list(table.columns)
-            digest = hashlib.sha256()
-            rows = 0
-            for row in connection.execute(sa.select(table).order_by(*order)):
-                digest.update(_row_bytes(row))
-                rows += 1
-            out[name] = TableFingerprint(rows=rows, checksum=digest.hexdigest())
-    return out
+    metadata.reflect(bind, only=list(tables) if tables is not None else None)
+    return {name: _fingerprint(bind, table) for name, table in sorted(metadata.tables.items())}
+
+
+def _fingerprint(connection: sa.Connection, table: sa.Table) -> TableFingerprint:
+    order = list(table.primary_key.columns) or list(table.columns)
+    digest = hashlib.sha256()
+    rows = 0
+    result = connection.execution_options(yield_per=10_000).execute(
+        sa.select(table).order_by(*order)
+    )
+    for row in result:
+        digest.update(_row_bytes(row))
+        rows += 1
+    return TableFingerprint(rows=rows, checksum=digest.hexdigest())
 
 
 def _row_bytes(row: sa.Row) -> bytes:
