@@ -12,6 +12,7 @@ from mlb_assets.defs.ingestion import definitions as ingestion
 from mlb_assets.defs.jobs import JOBS
 from mlb_assets.defs.markets import definitions as markets
 from mlb_assets.defs.models import definitions as models
+from mlb_assets.defs.operations import definitions as operations
 from mlb_assets.resources import build_resources
 
 
@@ -19,7 +20,13 @@ def build_definitions(resources: Mapping[str, object] | None = None) -> dg.Defin
     """Merge the domains; ``resources`` replaces the environment-configured ones (tests)."""
     shared = dg.Definitions(jobs=JOBS, resources=dict(resources or build_resources()))
     return dg.Definitions.merge(
-        ingestion.defs, markets.defs, features.defs, models.defs, betting.defs, shared
+        ingestion.defs,
+        markets.defs,
+        features.defs,
+        models.defs,
+        betting.defs,
+        operations.defs,
+        shared,
     )
 
 

@@ -36,8 +36,9 @@ EXPECTED_ASSETS = {
     "bet_ledger",
     "roi_rollups",
     "reporting_views",
+    "warehouse_backup",
 }
-UNPARTITIONED_GROUPS = {"models"}
+UNPARTITIONED_GROUPS = {"models", "operations"}
 # Rebuilt whole from every partition of their inputs (the bankroll compounds across dates).
 UNPARTITIONED_ASSETS = {"bet_ledger", "roi_rollups", "reporting_views"}
 
@@ -49,7 +50,14 @@ def test_assets_groups_and_partitions() -> None:
     assert keys >= EXPECTED_ASSETS
     for key in graph.get_all_asset_keys():
         node = graph.get(key)
-        assert node.group_name in {"ingestion", "markets", "features", "models", "betting"}
+        assert node.group_name in {
+            "ingestion",
+            "markets",
+            "features",
+            "models",
+            "betting",
+            "operations",
+        }
         assert node.description
         if node.group_name in UNPARTITIONED_GROUPS or key.to_user_string() in UNPARTITIONED_ASSETS:
             assert node.partitions_def is None  # trained on every partition before a cut-off
@@ -104,3 +112,40 @@ def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[s
         main([command, "--help"])
     assert exit_info.value.code == 0
     assert "usage: mlb-assets" in capsys.readouterr().out
+
+
+QUALITY_CHECKED = {
+    "games",
+    "odds_snapshots",
+    "line_movements",
+    "sharp_action_features",
+    "team_form",
+    "pitcher_form",
+    "picks",
+    "bet_ledger",
+}
+
+
+def test_quality_checks_are_blocking_and_automation_is_in_new_york() -> None:
+    defs = build_definitions()
+    graph = defs.resolve_asset_graph()
+    checks = {
+        (key.asset_key.to_user_string(), key.name): graph.get_check_spec(key)
+        for key in graph.asset_check_keys
+    }
+    assert {asset for asset, name in checks if name == "quality"} == QUALITY_CHECKED
+    assert all(spec.blocking for (_, name), spec in checks.items() if name == "quality")
+    assert not checks[("odds_snapshots", "odds_fresh")].blocking
+    for schedule in defs.schedules:
+        assert schedule.execution_timezone == "America/New_York", schedule.name
+        assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED, schedule.name
+    names = {schedule.name for schedule in defs.schedules}
+    assert {
+        "nightly_settlement_schedule",
+        "nightly_backup_schedule",
+        "weekly_retraining_schedule",
+        "odds_freshness_schedule",
+        "daily_picks_schedule",
+    } <= names
+    sensors = {sensor.name for sensor in defs.sensors}
+    assert {"run_failure_alert_sensor", "check_failure_alert_sensor", "metrics_sensor"} <= sensors

@@ -17,6 +17,7 @@ from mlb_assets.resources.live import (
     OddsApiResource,
 )
 from mlb_assets.resources.models import H2OResource, MlflowResource
+from mlb_assets.resources.operations import OPERATIONS_ENV, OperationsResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
 ODDS_API_KEY_ENV = "ODDS_API_KEY"
@@ -66,6 +67,11 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         ),
         "h2o": _with_env(H2OResource, url=("H2O_URL", None)),
         "betting": betting_from_env(),
+        "operations": _with_env(
+            OperationsResource,
+            home=(HOME_ENV, None),
+            **{name: (variable, None) for name, variable in OPERATIONS_ENV.items()},
+        ),
     }
 
 
@@ -84,5 +90,6 @@ def resources_for(
         "mlflow": MlflowResource(home=home),
         "h2o": H2OResource(),
         "betting": BettingResource(),
+        "operations": OperationsResource(home=home),
     }
     return {**resources, **overrides}

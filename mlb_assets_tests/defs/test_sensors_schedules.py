@@ -129,3 +129,14 @@ def test_schedules_request_today_in_new_york(schedule) -> None:  # type: ignore[
     request = schedule(context)
     assert request.partition_key == "2016-04-03"
     assert schedule.execution_timezone == "America/New_York"
+
+
+def test_nightly_settlement_settles_yesterday_in_new_york() -> None:
+    from mlb_assets.defs.operations.schedules import nightly_settlement_schedule
+
+    # 02:00 in New York on 2016-04-05 is 06:00 UTC: the partition is the 4th, New York time.
+    at = datetime(2016, 4, 5, 6, 0, tzinfo=UTC).astimezone(ZoneInfo("America/New_York"))
+    context = dg.build_schedule_context(scheduled_execution_time=at)
+    request = nightly_settlement_schedule(context)
+    assert request.partition_key == "2016-04-04"
+    assert nightly_settlement_schedule.cron_schedule == "0 2 * * *"

@@ -1,6 +1,6 @@
 """Sensors: settle a date once all its games are over; flag and re-poll stale odds."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import dagster as dg
 import pandas as pd
@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from mlb_assets.defs.jobs import odds_poll_job, settlement_job
 from mlb_assets.lib.ingest.live import local_date
-from mlb_assets.lib.ingest.monitoring import dates_ready_to_settle, odds_staleness
+from mlb_assets.lib.ingest.monitoring import Staleness, dates_ready_to_settle, odds_staleness
 from mlb_assets.lib.warehouse.load import read_frame
 from mlb_assets.lib.warehouse.schema import games, odds_snapshots
 from mlb_assets.resources.live import IngestionResource
@@ -20,7 +20,7 @@ SETTLEMENT_LOOKBACK_DAYS = 7
 STALE_ODDS_MINUTES = 30
 
 
-def _games_between(warehouse: WarehouseResource, start: date, end: date):  # type: ignore[no-untyped-def]
+def games_between(warehouse: WarehouseResource, start: date, end: date):  # type: ignore[no-untyped-def]
     query = sa.select(games.c.game_date, games.c.status, games.c.start_time_utc).where(
         games.c.game_date.between(start, end)
     )
@@ -45,7 +45,7 @@ def settlement_sensor(
     today = local_date(ingestion.now())
     after = date.fromisoformat(context.cursor) if context.cursor else None
     start = (after + timedelta(days=1)) if after else today - timedelta(SETTLEMENT_LOOKBACK_DAYS)
-    ready = dates_ready_to_settle(_games_between(warehouse, start, today), after=after, today=today)
+    ready = dates_ready_to_settle(games_between(warehouse, start, today), after=after, today=today)
     if not ready:
         return dg.SensorResult(skip_reason=f"no finished game date after {after or start}")
     return dg.SensorResult(
@@ -56,12 +56,23 @@ def settlement_sensor(
     )
 
 
-def _newest_odds(warehouse: WarehouseResource, day: date):  # type: ignore[no-untyped-def]
+def newest_odds(warehouse: WarehouseResource, day: date):  # type: ignore[no-untyped-def]
     newest = sa.func.max(odds_snapshots.c.captured_at).label("newest")
     query = sa.select(newest).where(odds_snapshots.c.game_date == day)
     with warehouse.connect() as connection:
         value = read_frame(connection, query)["newest"].iloc[0]
     return None if pd.isna(value) else value.to_pydatetime()
+
+
+def todays_staleness(warehouse: WarehouseResource, now: datetime) -> Staleness:
+    """Whether today's odds are stale at ``now`` (see ``odds_staleness``)."""
+    today = local_date(now)
+    return odds_staleness(
+        games_between(warehouse, today, today),
+        newest_odds(warehouse, today),
+        now=now,
+        max_age_minutes=STALE_ODDS_MINUTES,
+    )
 
 
 @dg.sensor(
@@ -80,12 +91,7 @@ def stale_odds_sensor(
 ) -> dg.SensorResult:
     now = ingestion.now()
     today = local_date(now)
-    staleness = odds_staleness(
-        _games_between(warehouse, today, today),
-        _newest_odds(warehouse, today),
-        now=now,
-        max_age_minutes=STALE_ODDS_MINUTES,
-    )
+    staleness = todays_staleness(warehouse, now)
     if not staleness.stale:
         return dg.SensorResult(skip_reason=staleness.reason)
     context.log.warning(f"stale odds on {today}: {staleness.reason}")

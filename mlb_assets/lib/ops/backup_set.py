@@ -281,8 +281,14 @@ def verify_entry(entry: BackupEntry, folder: Path, server_url: str | None = None
             restored = _restored_postgres_prints(path, server_url)
         else:
             restored = _archive_prints(path)
-    except (BackupError, postgres.PostgresToolError, sqlite3.DatabaseError, tarfile.TarError) as e:
-        return [f"{entry.file}: restore failed: {e}"]
+    except (
+        BackupError,
+        postgres.PostgresToolError,
+        sa.exc.SQLAlchemyError,  # e.g. no right to create the scratch database
+        sqlite3.DatabaseError,
+        tarfile.TarError,
+    ) as e:
+        return [f"{entry.file}: restore failed: {str(e).splitlines()[0]}"]
     return compare_fingerprints(entry.prints(), restored)
 
 

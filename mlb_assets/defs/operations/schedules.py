@@ -1,0 +1,98 @@
+"""The unattended day, in America/New_York; every cron string is configurable.
+
+With the ingestion and betting schedules this makes the whole cycle: odds polled every 10
+minutes (odds_polling_schedule), the morning schedule refresh (morning_schedule_refresh),
+features, predictions and picks hourly before first pitches (daily_picks_schedule), and
+here: odds freshness checked every 10 minutes, last night's settlement with the ledger and
+reporting refresh, the nightly backup and the weekly retraining.
+"""
+
+import os
+from datetime import timedelta
+
+import dagster as dg
+
+from mlb_assets.defs.jobs import KIND_TAG, models_job, settlement_job
+from mlb_assets.defs.operations.backups import backup_job
+from mlb_assets.defs.operations.checks import odds_fresh
+from mlb_assets.lib.settings import GAME_TIMEZONE
+
+SCHEDULE_ENV = {
+    "odds_freshness_schedule": ("MLB_ASSETS_FRESHNESS_CRON", "*/10 9-23 * * *"),
+    "nightly_settlement_schedule": ("MLB_ASSETS_SETTLEMENT_CRON", "0 2 * * *"),
+    "nightly_backup_schedule": ("MLB_ASSETS_BACKUP_CRON", "30 3 * * *"),
+    "weekly_retraining_schedule": ("MLB_ASSETS_RETRAIN_CRON", "0 5 * * 1"),
+}
+
+
+def cron(name: str) -> str:
+    variable, default = SCHEDULE_ENV[name]
+    return os.environ.get(variable, default)
+
+
+odds_freshness_job = dg.define_asset_job(
+    name="odds_freshness",
+    selection=dg.AssetSelection.checks(odds_fresh),
+    tags={KIND_TAG: "checks"},
+    description="Only the odds freshness check: is today's newest quote recent enough?",
+)
+
+
+@dg.schedule(
+    job=odds_freshness_job,
+    cron_schedule=cron("odds_freshness_schedule"),
+    execution_timezone=GAME_TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Every 10 minutes through game hours: the odds freshness check.",
+)
+def odds_freshness_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return dg.RunRequest()
+
+
+@dg.schedule(
+    job=settlement_job,
+    cron_schedule=cron("nightly_settlement_schedule"),
+    execution_timezone=GAME_TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description=(
+        "At 02:00: settle yesterday (final scores, bet ledger, ROI rollups, reporting views). "
+        "A backstop for settlement_sensor, which settles as soon as a date's games are over."
+    ),
+)
+def nightly_settlement_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    yesterday = context.scheduled_execution_time.date() - timedelta(days=1)
+    return dg.RunRequest(partition_key=yesterday.isoformat())
+
+
+@dg.schedule(
+    job=backup_job,
+    cron_schedule=cron("nightly_backup_schedule"),
+    execution_timezone=GAME_TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="At 03:30, after settlement: back up, verify, apply retention.",
+)
+def nightly_backup_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return dg.RunRequest()
+
+
+@dg.schedule(
+    job=models_job,
+    cron_schedule=cron("weekly_retraining_schedule"),
+    execution_timezone=GAME_TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description=(
+        "Mondays at 05:00: retrain both AutoML engines on every game so far, re-evaluate "
+        "walk-forward and promote the champion."
+    ),
+)
+def weekly_retraining_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return dg.RunRequest()
+
+
+SCHEDULES = [
+    odds_freshness_schedule,
+    nightly_settlement_schedule,
+    nightly_backup_schedule,
+    weekly_retraining_schedule,
+]
+JOBS = [odds_freshness_job, backup_job]

@@ -1,0 +1,1 @@
+"""Data-quality suites for the warehouse tables, run with Great Expectations, framework-free."""
