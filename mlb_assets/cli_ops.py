@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 from mlb_assets.lib.ops.backup_plan import (
     BACKUP_DIR_ENV,
@@ -19,9 +21,6 @@ from mlb_assets.lib.ops.backup_set import BackupError, find_manifest, manifests
 def _plan(args: argparse.Namespace) -> BackupPlan:
     plan = plan_from_env()
     if args.backup_dir:
-        from dataclasses import replace
-        from pathlib import Path
-
         plan = replace(plan, folder=Path(args.backup_dir).expanduser())
     return plan
 

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from mlb_assets.lib import settings
 from mlb_assets.lib.models.tracking import MlflowSettings
@@ -32,7 +30,7 @@ from mlb_assets.lib.ops.backup_set import (
     take_backup,
 )
 from mlb_assets.lib.warehouse.bi import grant_bi_role
-from mlb_assets.lib.warehouse.engine import safe_url
+from mlb_assets.lib.warehouse.engine import safe_url, short_lived_engine
 
 BACKUP_DIR_ENV = "MLB_ASSETS_BACKUP_DIR"
 KEEP_DAILY_ENV = "MLB_ASSETS_BACKUP_KEEP_DAILY"
@@ -196,9 +194,5 @@ def restore_set(
 
 
 def _regrant(url: str) -> None:
-    engine = sa.create_engine(sqlalchemy_url(url), poolclass=NullPool)
-    try:
-        with engine.begin() as connection:
-            grant_bi_role(connection)
-    finally:
-        engine.dispose()
+    with short_lived_engine(sqlalchemy_url(url)) as engine, engine.begin() as connection:
+        grant_bi_role(connection)

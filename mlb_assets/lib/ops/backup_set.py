@@ -30,7 +30,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import StaticPool
 
 from mlb_assets.lib.ops import postgres
 from mlb_assets.lib.ops.backup import (
@@ -40,7 +40,7 @@ from mlb_assets.lib.ops.backup import (
     parse_backup,
     table_fingerprints,
 )
-from mlb_assets.lib.warehouse.engine import safe_url
+from mlb_assets.lib.warehouse.engine import safe_url, short_lived_engine
 
 MANIFEST_KIND = "manifest"
 Log = Callable[[str], None]
@@ -178,14 +178,13 @@ def _snapshot_sqlite(source: DatabaseSource, destination: Path) -> dict[str, Tab
 
 def _snapshot_postgres(source: DatabaseSource, destination: Path) -> dict[str, TableFingerprint]:
     url = sqlalchemy_url(source.url)
-    engine = sa.create_engine(url, poolclass=NullPool, isolation_level="REPEATABLE READ")
-    try:
-        with engine.connect() as connection:
-            snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
-            prints = table_fingerprints(connection)
-            postgres.dump(url, destination, snapshot=snapshot)  # while the snapshot lives
-    finally:
-        engine.dispose()
+    with (
+        short_lived_engine(url, isolation_level="REPEATABLE READ") as engine,
+        engine.connect() as connection,
+    ):
+        snapshot = connection.exec_driver_sql("SELECT pg_export_snapshot()").scalar_one()
+        prints = table_fingerprints(connection)
+        postgres.dump(url, destination, snapshot=snapshot)  # while the snapshot lives
     return prints
 
 
@@ -236,21 +235,15 @@ def _restored_sqlite_prints(backup: Path) -> dict[str, TableFingerprint]:
         target = Path(scratch) / "restored.sqlite"
         with closing(sqlite3.connect(backup)) as copy, closing(sqlite3.connect(target)) as out:
             copy.backup(out)
-        engine = sa.create_engine(f"sqlite:///{target}", poolclass=NullPool)
-        try:
+        with short_lived_engine(f"sqlite:///{target}") as engine:
             return table_fingerprints(engine)
-        finally:
-            engine.dispose()
 
 
 def _restored_postgres_prints(backup: Path, server_url: str) -> dict[str, TableFingerprint]:
     with postgres.scratch_database(sqlalchemy_url(server_url)) as scratch:
         postgres.restore(backup, scratch, acl=False)
-        engine = sa.create_engine(scratch, poolclass=NullPool)
-        try:
+        with short_lived_engine(scratch) as engine:
             return table_fingerprints(engine)
-        finally:
-            engine.dispose()
 
 
 def _archive_prints(backup: Path) -> dict[str, TableFingerprint]:
@@ -382,11 +375,8 @@ def _restore_postgres(backup: Path, target_url: str, force: bool) -> None:
     url = sqlalchemy_url(target_url)
     if not postgres.database_exists(url):
         postgres.create_database(url)
-    engine = sa.create_engine(url, poolclass=NullPool)
-    try:
+    with short_lived_engine(url) as engine:
         occupied = _has_tables(engine)
-    finally:
-        engine.dispose()
     if occupied and not force:
         raise BackupError(f"{safe_url(url)} already has tables: pass force to replace them")
     # Grants are left out: roles are per server, and the caller re-applies its own.
@@ -407,11 +397,8 @@ def restore_database(
         _restore_postgres(path, target_url, force)
     else:
         raise BackupError(f"{entry.file} is not a database copy")
-    engine = sa.create_engine(sqlalchemy_url(target_url), poolclass=NullPool)
-    try:
+    with short_lived_engine(sqlalchemy_url(target_url)) as engine:
         restored = table_fingerprints(engine, tables=list(entry.fingerprints))
-    finally:
-        engine.dispose()
     return compare_fingerprints(entry.prints(), restored)
 
 

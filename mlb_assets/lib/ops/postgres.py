@@ -17,7 +17,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
-from mlb_assets.lib.warehouse.engine import safe_url
+from mlb_assets.lib.warehouse.engine import safe_url, short_lived_engine
 
 DUMP_TIMEOUT_SECONDS = 6 * 3600
 # Restores and scratch databases are created from here: a database the server always has.
@@ -101,42 +101,37 @@ def restore(dump_file: Path, url: str | URL, *, clean: bool = False, acl: bool =
     _run(arguments, url, f"pg_restore of {dump_file.name} into")
 
 
-def _maintenance_engine(url: str | URL) -> sa.Engine:
+@contextmanager
+def _maintenance(url: str | URL) -> Iterator[sa.Connection]:
+    """A connection to the server's maintenance database, outside any transaction (CREATE
+    and DROP DATABASE refuse to run inside one)."""
     admin = make_url(url).set(database=MAINTENANCE_DATABASE)
-    return sa.create_engine(admin, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with (
+        short_lived_engine(admin, isolation_level="AUTOCOMMIT") as engine,
+        engine.connect() as connection,
+    ):
+        yield connection
 
 
 def create_database(url: str | URL) -> None:
     """Create the (empty) database ``url`` names, on the server ``url`` points at."""
-    name = make_url(url).database
-    engine = _maintenance_engine(url)
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    finally:
-        engine.dispose()
+    with _maintenance(url) as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{make_url(url).database}"')
 
 
 def drop_database(url: str | URL) -> None:
-    name = make_url(url).database
-    engine = _maintenance_engine(url)
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        engine.dispose()
+    with _maintenance(url) as connection:
+        connection.exec_driver_sql(
+            f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'
+        )
 
 
 def database_exists(url: str | URL) -> bool:
-    engine = _maintenance_engine(url)
-    try:
-        with engine.connect() as connection:
-            found = connection.execute(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
-                {"name": make_url(url).database},
-            ).first()
-    finally:
-        engine.dispose()
+    with _maintenance(url) as connection:
+        found = connection.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+            {"name": make_url(url).database},
+        ).first()
     return found is not None
 
 

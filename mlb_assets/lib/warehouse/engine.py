@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,3 +68,14 @@ def create_warehouse_engine(url: str | URL) -> sa.Engine:
 def cached_engine(url: str) -> sa.Engine:
     """One engine (and connection pool) per URL per process."""
     return create_warehouse_engine(url)
+
+
+@contextmanager
+def short_lived_engine(url: str | URL, **options: object) -> Iterator[sa.Engine]:
+    """An engine without a pool for a one-off job (a backup, a restore, a scratch
+    database), disposed on exit so no connection outlives it."""
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool, **options)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
