@@ -13,11 +13,14 @@ from pathlib import Path
 HOME_ENV = "MLB_ASSETS_HOME"
 DATABASE_URL_ENV = "MLB_ASSETS_DATABASE_URL"
 ARCHIVE_DIR_ENV = "MLB_ASSETS_ARCHIVE_DIR"
+SQL_DIR_ENV = "MLB_ASSETS_SQL_DIR"
 DEFAULT_HOME = Path("~/.mlb_assets")
 GAME_TIMEZONE = "America/New_York"
 
-# Postgres-only DDL that migrations apply lives beside the package, in the repository's sql/.
-SQL_DIR = Path(__file__).resolve().parents[2] / "sql"
+# Postgres-only DDL and the reporting views live beside the package, in the repository's sql/.
+# An installed (non-editable) package has no repository around it: the container images copy
+# sql/ next to the code and point MLB_ASSETS_SQL_DIR at it.
+SQL_DIR = Path(os.environ.get(SQL_DIR_ENV) or Path(__file__).resolve().parents[2] / "sql")
 
 
 def home_dir(value: str | os.PathLike[str] | None = None) -> Path:

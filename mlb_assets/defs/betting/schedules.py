@@ -9,7 +9,7 @@ from mlb_assets.lib.settings import GAME_TIMEZONE
 
 # Hourly from 10:00 to 22:00 local: every game's decision time (an hour before first
 # pitch) is followed by a run that prices it with what was known then.
-PICKS_CRON = os.environ.get("MLB_ASSETS_PICKS_CRON", "5 10-22 * * *")
+PICKS_CRON = os.environ.get("MLB_ASSETS_PICKS_CRON") or "5 10-22 * * *"
 
 
 @dg.schedule(

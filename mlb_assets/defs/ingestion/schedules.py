@@ -8,9 +8,9 @@ from mlb_assets.defs.jobs import odds_poll_job, schedule_refresh_job
 from mlb_assets.lib.settings import GAME_TIMEZONE
 
 # Every 10 minutes from 09:00 to 23:50 local: lines move all day and close at first pitch.
-ODDS_POLL_CRON = os.environ.get("MLB_ASSETS_ODDS_POLL_CRON", "*/10 9-23 * * *")
+ODDS_POLL_CRON = os.environ.get("MLB_ASSETS_ODDS_POLL_CRON") or "*/10 9-23 * * *"
 # Each morning, before lines firm up: probable pitchers and start times of the day.
-SCHEDULE_REFRESH_CRON = os.environ.get("MLB_ASSETS_SCHEDULE_REFRESH_CRON", "0 8 * * *")
+SCHEDULE_REFRESH_CRON = os.environ.get("MLB_ASSETS_SCHEDULE_REFRESH_CRON") or "0 8 * * *"
 
 
 def _today_partition(context: dg.ScheduleEvaluationContext) -> str:

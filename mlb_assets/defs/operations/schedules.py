@@ -15,6 +15,7 @@ import dagster as dg
 from mlb_assets.defs.jobs import KIND_TAG, models_job, settlement_job
 from mlb_assets.defs.operations.backups import backup_job
 from mlb_assets.defs.operations.checks import odds_fresh
+from mlb_assets.defs.operations.retention import run_retention_job
 from mlb_assets.lib.settings import GAME_TIMEZONE
 
 SCHEDULE_ENV = {
@@ -22,12 +23,13 @@ SCHEDULE_ENV = {
     "nightly_settlement_schedule": ("MLB_ASSETS_SETTLEMENT_CRON", "0 2 * * *"),
     "nightly_backup_schedule": ("MLB_ASSETS_BACKUP_CRON", "30 3 * * *"),
     "weekly_retraining_schedule": ("MLB_ASSETS_RETRAIN_CRON", "0 5 * * 1"),
+    "nightly_run_retention_schedule": ("MLB_ASSETS_RUN_RETENTION_CRON", "0 4 * * *"),
 }
 
 
 def cron(name: str) -> str:
     variable, default = SCHEDULE_ENV[name]
-    return os.environ.get(variable, default)
+    return os.environ.get(variable) or default
 
 
 odds_freshness_job = dg.define_asset_job(
@@ -89,10 +91,22 @@ def weekly_retraining_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunR
     return dg.RunRequest()
 
 
+@dg.schedule(
+    job=run_retention_job,
+    cron_schedule=cron("nightly_run_retention_schedule"),
+    execution_timezone=GAME_TIMEZONE,
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="At 04:00: delete finished runs older than MLB_ASSETS_RUN_RETENTION_DAYS.",
+)
+def nightly_run_retention_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return dg.RunRequest()
+
+
 SCHEDULES = [
     odds_freshness_schedule,
     nightly_settlement_schedule,
     nightly_backup_schedule,
     weekly_retraining_schedule,
+    nightly_run_retention_schedule,
 ]
-JOBS = [odds_freshness_job, backup_job]
+JOBS = [odds_freshness_job, backup_job, run_retention_job]

@@ -410,7 +410,7 @@ def train_h2o(
 
 def _java_options() -> str:
     """Options for the Java process that scores: H2O's defaults with a bounded heap."""
-    heap_mb = max(_parse_memory(os.environ.get(H2O_MAX_MEM_ENV, "2G")) >> 20, 64)
+    heap_mb = max(_parse_memory(os.environ.get(H2O_MAX_MEM_ENV) or "2G") >> 20, 64)
     return f"-Xmx{heap_mb}m -XX:ReservedCodeCacheSize=256m"
 
 
