@@ -185,6 +185,7 @@ class Stack:
         self.grpc_port = grpc_port
         self.url = f"http://127.0.0.1:{web_port}"
         self.processes: dict[str, subprocess.Popen] = {}
+        self.bi_login = ""
 
     def start(self, name: str, command: list[str]) -> None:
         log = (self.root / f"{name}.log").open("w")
@@ -247,13 +248,35 @@ def stack(
         "PYTHONUNBUFFERED": "1",
     }
     running = Stack(tmp_path, env, grpc_port, web_port)
+    bi_login = f"mlb_grafana_test_{uuid.uuid4().hex[:8]}"
+    running.bi_login = bi_login
     try:
+        _run_migrate_service(env, bi_login)
         running.start("grpc", _grpc_command(grpc_port))
         running.start("webserver", _service_command("webserver", workspace, web_port))
         running.start("daemon", _service_command("daemon", workspace))
         yield running
     finally:
         running.stop()
+        engine = sa.create_engine(second_database, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'DROP ROLE IF EXISTS "{bi_login}"'))
+        engine.dispose()
+
+
+def _run_migrate_service(env: dict[str, str], bi_login: str) -> None:
+    """The compose ``migrate`` one-shot, its shell command as written ($$ is compose's $)."""
+    command = [
+        part.replace("$$", "$") for part in files.compose()["services"]["migrate"]["command"]
+    ]
+    service_env = {
+        **env,
+        "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+        "GRAFANA_DB_USER": bi_login,
+        "MLB_ASSETS_BI_PASSWORD": "a-test-password",
+    }
+    done = subprocess.run(command, env=service_env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 LOCATIONS = """
@@ -392,6 +415,18 @@ def test_processes_of_the_stack_queue_launch_and_finish_a_run(
     engine.dispose()
     assert games == 10
 
+    # Grafana's login, made by the migrate service, reads what the run wrote through the
+    # reporting schema (and nothing else).
+    bi = sa.create_engine(make_url(second_database).set(username=stack.bi_login, password=None))
+    with bi.connect() as connection:
+        fresh = connection.execute(
+            sa.text("SELECT row_count FROM reporting.data_freshness WHERE table_name = 'games'")
+        ).scalar_one()
+        with pytest.raises(sa.exc.ProgrammingError, match="permission denied"):
+            connection.execute(sa.text("SELECT count(*) FROM games"))
+    bi.dispose()
+    assert fresh == 10
+
     # The daemon reports itself healthy, as its compose healthcheck (liveness-check) needs.
     statuses = stack.graphql(DAEMONS)["instance"]["daemonHealth"]["allDaemonStatuses"]
     queued = {s["daemonType"]: s["healthy"] for s in statuses if s["required"]}
@@ -404,3 +439,44 @@ def test_processes_of_the_stack_queue_launch_and_finish_a_run(
         timeout=120,
     )
     assert liveness.returncode == 0, liveness.stdout + liveness.stderr
+
+
+def test_postgres_init_script_creates_the_databases_once(postgres_admin_url: str) -> None:
+    """deploy/postgres/init-databases.sh, as the postgres image runs it on first start (over a
+    socket there, over TCP here), then again: idempotent."""
+    parsed = make_url(postgres_admin_url)
+    suffix = uuid.uuid4().hex[:8]
+    names = {"WAREHOUSE_DB": f"mlb_wh_{suffix}", "MLFLOW_DB": f"mlb_mlflow_{suffix}"}
+    env = {
+        **os.environ,
+        **names,
+        "POSTGRES_USER": parsed.username or "postgres",
+        "POSTGRES_DB": parsed.database or "postgres",
+        "PGHOST": parsed.host or "127.0.0.1",
+        "PGPORT": str(parsed.port or 5432),
+    }
+    if parsed.password:
+        env["PGPASSWORD"] = parsed.password
+    script = str(files.ROOT / "deploy" / "postgres" / "init-databases.sh")
+    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        first = subprocess.run([script], env=env, capture_output=True, text=True, timeout=60)
+        assert first.returncode == 0, first.stderr
+        again = subprocess.run([script], env=env, capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0, again.stderr
+        assert again.stdout.count("exists") == 2
+        with admin.connect() as connection:
+            found = connection.execute(
+                sa.text("SELECT datname FROM pg_database WHERE datname = ANY(:n)"),
+                {"n": list(names.values())},
+            ).scalars()
+            assert set(found) == set(names.values())
+        bad = subprocess.run(
+            [script], env={**env, "MLFLOW_DB": "x; DROP"}, capture_output=True, text=True
+        )
+        assert bad.returncode != 0 and "refusing database name" in bad.stderr
+    finally:
+        with admin.connect() as connection:
+            for name in names.values():
+                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
