@@ -474,7 +474,7 @@ def describe_headline(figures: dict[str, float]) -> str:
 @dg.asset(
     group_name=GROUP,
     kinds={"postgres", "sql"},
-    deps=[bet_ledger, roi_rollups, predictions],
+    deps=[bet_ledger, roi_rollups, predictions, picks],
     description=(
         "The BI reporting views (schema `reporting` on Postgres, `reporting_*` views on "
         "SQLite): the materialized ones are refreshed concurrently after each settlement, "

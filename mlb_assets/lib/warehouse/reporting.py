@@ -157,6 +157,28 @@ _VIEWS = (
         unique_key=("game_date",),
         date_columns=("game_date",),
     ),
+    ReportingView(
+        "edge_distribution",
+        (
+            "market",
+            "edge_bin",
+            "picks",
+            "bets",
+            "edge_mean",
+            "settled",
+            "staked",
+            "profit",
+            "roi",
+        ),
+        materialized=True,
+        unique_key=("market", "edge_bin"),
+    ),
+    ReportingView(
+        "quarantine_summary",
+        ("asset", "reason", "row_count", "first_game_date", "last_game_date"),
+        unique_key=("asset", "reason"),
+        date_columns=("first_game_date", "last_game_date"),
+    ),
 )
 
 REPORTING_VIEWS: dict[str, ReportingView] = {view.name: view for view in _VIEWS}

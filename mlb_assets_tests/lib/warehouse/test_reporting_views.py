@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -23,7 +24,9 @@ from mlb_assets.lib.warehouse.schema import (
     bet_ledger,
     games,
     odds_snapshots,
+    picks,
     predictions,
+    quarantine,
     roi_summary,
 )
 
@@ -148,15 +151,78 @@ def _snapshots() -> pd.DataFrame:
     )
 
 
-def _loaded(url: str) -> sa.Engine:
-    """A migrated warehouse holding the hand-built rows, views refreshed."""
+# pick, game, date, market, side, edge, is_bet. Picks 1-7 became bets 1-7 of the ledger
+# (bet_id = pick_id); the rest are the other sides, not bet. Edge -0.07 scales to
+# -7.000000000000001: it must still land in bin -0.07.
+_PICKS = [
+    (1, "NYN201604030", "2016-04-03", "h2h", "home", 0.034, True),
+    (2, "NYN201604030", "2016-04-03", "totals", "over", 0.021, True),
+    (3, "BOS201604040", "2016-04-04", "h2h", "home", 0.038, True),
+    (4, "BOS201604040", "2016-04-04", "totals", "over", 0.052, True),
+    (5, "CHN201605010", "2016-05-01", "h2h", "home", 0.025, True),
+    (6, "CHN201605010", "2016-05-01", "totals", "over", 0.029, True),
+    (7, "LAN201605020", "2016-05-02", "h2h", "home", 0.031, True),
+    (11, "NYN201604030", "2016-04-03", "h2h", "away", -0.034, False),
+    (12, "NYN201604030", "2016-04-03", "totals", "under", -0.004, False),
+    (13, "BOS201604040", "2016-04-04", "h2h", "away", 0.005, False),
+    (14, "LAN201605020", "2016-05-02", "h2h", "away", -0.031, False),
+    (16, "CHN201605010", "2016-05-01", "totals", "under", -0.07, False),
+]
+
+
+def _picks() -> pd.DataFrame:
+    columns = ["pick_id", "game_id", "game_date", "market", "side", "edge", "is_bet"]
+    frame = pd.DataFrame(_PICKS, columns=columns)
+    frame["game_date"] = frame["game_date"].map(date.fromisoformat)
+    frame["point"] = None
+    frame["market_prob"] = 0.5
+    frame["model_prob"] = frame["market_prob"] + frame["edge"]
+    frame["expected_value"] = frame["edge"] * 2
+    frame["kelly_full"] = frame["edge"].clip(lower=0) * 2
+    frame["stake_fraction"] = frame["kelly_full"] / 4
+    frame["tier"] = None
+    frame["price_american"] = 100
+    frame["book"] = "pinnacle"
+    frame["odds_snapshot_id"] = frame["pick_id"] + 100
+    frame["quoted_at"] = [_ts(f"{d.isoformat()} 21:30") for d in frame["game_date"]]
+    frame["decision_at"] = [_ts(f"{d.isoformat()} 22:05") for d in frame["game_date"]]
+    frame["model_name"] = "m"
+    frame["model_version"] = "1"
+    return frame
+
+
+# id, asset, game date (None: unreadable), reason
+_QUARANTINE = [
+    (1, "odds_snapshots", "2016-04-03", "price is not an American price"),
+    (2, "odds_snapshots", "2016-04-05", "price is not an American price"),
+    (3, "odds_snapshots", None, "unknown team"),
+    (4, "games", "2016-05-01", "unknown team"),
+]
+
+
+def _quarantine() -> pd.DataFrame:
+    frame = pd.DataFrame(_QUARANTINE, columns=["quarantine_id", "asset", "game_date", "reason"])
+    frame["game_date"] = [None if d is None else date.fromisoformat(d) for d in frame["game_date"]]
+    frame["source"] = "test"
+    frame["source_ref"] = "fixture"
+    frame["record"] = [{"row": int(i)} for i in frame["quarantine_id"]]
+    return frame
+
+
+def loaded_warehouse(url: str) -> sa.Engine:
+    """A migrated warehouse holding the hand-built rows, views refreshed.
+
+    The Grafana dashboard tests run their SQL panels against it too.
+    """
     engine = create_warehouse_engine(url)
     migrate.upgrade(engine)
     with engine.begin() as connection:
         bulk_insert(connection, games, _games())
         bulk_insert(connection, odds_snapshots, _snapshots())
         bulk_insert(connection, predictions, _predictions())
+        bulk_insert(connection, picks, _picks())
         bulk_insert(connection, bet_ledger, _ledger(_BETS))
+        bulk_insert(connection, quarantine, _quarantine())
         bulk_insert(connection, roi_summary, _roi_summary())
         refresh_reporting_views(connection)
     return engine
@@ -177,7 +243,7 @@ def _none(value: object) -> bool:
 
 @pytest.fixture
 def loaded(warehouse_url: str) -> sa.Engine:
-    return _loaded(warehouse_url)
+    return loaded_warehouse(warehouse_url)
 
 
 # --- the same rows on both databases ----------------------------------------------------
@@ -187,7 +253,7 @@ def loaded(warehouse_url: str) -> sa.Engine:
 def test_every_view_reads_the_same_on_sqlite_and_postgres(
     sqlite_url: str, postgres_url: str
 ) -> None:
-    lite, pg = _loaded(sqlite_url), _loaded(postgres_url)
+    lite, pg = loaded_warehouse(sqlite_url), loaded_warehouse(postgres_url)
     for name, view in REPORTING_VIEWS.items():
         key = list(view.unique_key)
         left = _read(lite, name).sort_values(key).reset_index(drop=True)
@@ -245,6 +311,12 @@ def test_data_freshness(loaded: sa.Engine) -> None:
     assert rows["predictions"]["newest_row_at"] == pd.Timestamp("2016-05-07 12:00", tz="UTC")
     assert rows["bet_ledger"]["row_count"] == 7
     assert rows["bet_ledger"]["newest_row_at"] == pd.Timestamp("2016-05-01 23:59", tz="UTC")
+    assert rows["picks"]["row_count"] == len(_PICKS)
+    assert rows["picks"]["newest_row_at"] == pd.Timestamp("2016-05-02 22:05", tz="UTC")
+    # A plain view: an emptied table shows at once, with no newest row.
+    with loaded.begin() as connection:
+        connection.execute(sa.delete(picks))
+    rows = _by(_read(loaded, "data_freshness"), "table_name")
     assert rows["picks"]["row_count"] == 0
     assert pd.isna(rows["picks"]["newest_row_at"])
 
@@ -357,6 +429,74 @@ def test_bankroll_curve(loaded: sa.Engine) -> None:
     )
 
 
+def test_edge_distribution(loaded: sa.Engine) -> None:
+    frame = _read(loaded, "edge_distribution")
+    rows = {(r["market"], round(r["edge_bin"], 6)): r for r in frame.to_dict("records")}
+    assert set(rows) == {
+        ("h2h", -0.04),
+        ("h2h", 0.0),
+        ("h2h", 0.02),
+        ("h2h", 0.03),
+        ("totals", -0.07),
+        ("totals", -0.01),
+        ("totals", 0.02),
+        ("totals", 0.05),
+    }
+    assert frame["picks"].sum() == len(_PICKS)
+    assert frame["bets"].sum() == 7
+    # Bets 1 (win 110 on 100), 3 (push on 80) and 7 (pending).
+    h2h = rows[("h2h", 0.03)]
+    assert (h2h["picks"], h2h["bets"], h2h["settled"]) == (3, 3, 2)
+    assert h2h["edge_mean"] == pytest.approx((0.034 + 0.038 + 0.031) / 3)
+    assert (h2h["staked"], h2h["profit"]) == (pytest.approx(180.0), pytest.approx(110.0))
+    assert h2h["roi"] == pytest.approx(110 / 180)
+    # Bet 5 was voided: a bet, but nothing settled or staked.
+    void = rows[("h2h", 0.02)]
+    assert (void["picks"], void["bets"], void["settled"], void["staked"]) == (1, 1, 0, 0.0)
+    assert _none(void["roi"])
+    # -0.034 and -0.031 both floor to -0.04; neither was bet.
+    away = rows[("h2h", -0.04)]
+    assert (away["picks"], away["bets"], away["settled"], away["profit"]) == (2, 0, 0, 0.0)
+    assert away["edge_mean"] == pytest.approx(-0.0325)
+    # Bets 2 (0.021, lost 50) and 6 (0.029, lost 70).
+    totals = rows[("totals", 0.02)]
+    assert (totals["picks"], totals["bets"], totals["settled"]) == (2, 2, 2)
+    assert (totals["staked"], totals["profit"]) == (pytest.approx(120.0), pytest.approx(-120.0))
+    assert totals["roi"] == pytest.approx(-1.0)
+    assert rows[("totals", 0.05)]["roi"] == pytest.approx(-1.0)
+    assert rows[("totals", -0.07)]["edge_mean"] == pytest.approx(-0.07)
+    assert rows[("totals", -0.01)]["edge_mean"] == pytest.approx(-0.004)
+
+
+def test_quarantine_summary(loaded: sa.Engine) -> None:
+    frame = _read(loaded, "quarantine_summary")
+    rows = {(r["asset"], r["reason"]): r for r in frame.to_dict("records")}
+    assert set(rows) == {
+        ("games", "unknown team"),
+        ("odds_snapshots", "price is not an American price"),
+        ("odds_snapshots", "unknown team"),
+    }
+    price = rows[("odds_snapshots", "price is not an American price")]
+    assert price["row_count"] == 2
+    assert (price["first_game_date"], price["last_game_date"]) == (
+        date(2016, 4, 3),
+        date(2016, 4, 5),
+    )
+    games_row = rows[("games", "unknown team")]
+    assert games_row["row_count"] == 1
+    assert games_row["first_game_date"] == games_row["last_game_date"] == date(2016, 5, 1)
+    undated = rows[("odds_snapshots", "unknown team")]
+    assert undated["row_count"] == 1
+    assert pd.isna(undated["first_game_date"]) and pd.isna(undated["last_game_date"])
+    # A plain view on both databases: a new quarantined row shows at once, no refresh.
+    extra = _quarantine().iloc[[3]].assign(quarantine_id=5, game_date=date(2016, 5, 9))
+    with loaded.begin() as connection:
+        bulk_insert(connection, quarantine, extra)
+    rows = _by(_read(loaded, "quarantine_summary").query("asset == 'games'"), "reason")
+    assert rows["unknown team"]["row_count"] == 2
+    assert rows["unknown team"]["last_game_date"] == date(2016, 5, 9)
+
+
 # --- refreshing ---------------------------------------------------------------------------
 
 
@@ -366,7 +506,7 @@ def _more_bets() -> pd.DataFrame:
 
 @pytest.mark.postgres
 def test_postgres_views_change_only_on_refresh(postgres_url: str) -> None:
-    engine = _loaded(postgres_url)
+    engine = loaded_warehouse(postgres_url)
     with engine.begin() as connection:
         bulk_insert(connection, bet_ledger, _more_bets())
     assert date(2017, 4, 2) not in set(_read(engine, "roi_daily")["game_date"])
@@ -384,7 +524,7 @@ def test_postgres_views_change_only_on_refresh(postgres_url: str) -> None:
 
 @pytest.mark.postgres
 def test_concurrent_refresh_twice_in_a_row(postgres_url: str) -> None:
-    engine = _loaded(postgres_url)
+    engine = loaded_warehouse(postgres_url)
     before = _read(engine, "roi_by_tier")
     for _ in range(2):
         with engine.begin() as connection:
@@ -393,7 +533,7 @@ def test_concurrent_refresh_twice_in_a_row(postgres_url: str) -> None:
 
 
 def test_sqlite_views_are_live_and_refresh_is_a_no_op(sqlite_url: str) -> None:
-    engine = _loaded(sqlite_url)
+    engine = loaded_warehouse(sqlite_url)
     with engine.begin() as connection:
         bulk_insert(connection, bet_ledger, _more_bets())
         assert refresh_reporting_views(connection) == {}
@@ -440,6 +580,63 @@ def test_sqlite_migration_round_trip(sqlite_url: str) -> None:
     assert sa.inspect(sa.create_engine(sqlite_url)).get_view_names() == []
 
 
+_ADDED_IN_0006 = {"edge_distribution", "quarantine_summary"}
+
+
+def _view_names(engine: sa.Engine) -> set[str]:
+    if engine.dialect.name == "postgresql":
+        return set(_postgres_reporting_relations(engine))
+    prefix = reporting_relation("sqlite", "roi_daily").removesuffix("roi_daily")
+    return {name.removeprefix(prefix) for name in sa.inspect(engine).get_view_names()}
+
+
+def test_downgrade_to_0005_drops_only_the_views_0006_added(warehouse_url: str) -> None:
+    engine = create_warehouse_engine(warehouse_url)
+    migrate.upgrade(engine)
+    assert migrate.head_revision() == "0006"
+    assert _view_names(engine) == set(REPORTING_VIEWS)
+    migrate.downgrade(engine, "0005")
+    assert _view_names(engine) == set(REPORTING_VIEWS) - _ADDED_IN_0006
+    migrate.upgrade(engine)
+    assert _view_names(engine) == set(REPORTING_VIEWS)
+    if engine.dialect.name == "postgresql":
+        assert _postgres_reporting_relations(engine) == _expected_kinds()
+
+
+@pytest.mark.postgres
+def test_bi_login_reads_the_views_0006_adds(postgres_url: str) -> None:
+    from sqlalchemy.engine import make_url
+
+    from mlb_assets.lib.warehouse.bi import ensure_bi_login
+    from mlb_assets.lib.warehouse.reporting import create_reporting_views
+
+    engine = loaded_warehouse(postgres_url)
+    migrate.downgrade(engine, "0005")  # a warehouse migrated before the two views existed
+    login = f"mlb_bi_test_{uuid.uuid4().hex[:10]}"
+    with engine.begin() as connection:
+        ensure_bi_login(connection, login)
+    bi = sa.create_engine(make_url(postgres_url).set(username=login, password=None))
+    try:
+
+        def read_as_bi() -> dict[str, int]:
+            with bi.connect() as connection:
+                return {
+                    name: len(connection.exec_driver_sql(f"SELECT * FROM reporting.{name}").all())
+                    for name in sorted(_ADDED_IN_0006)
+                }
+
+        migrate.upgrade(engine)
+        assert read_as_bi() == {"edge_distribution": 8, "quarantine_summary": 3}
+        # Recreated without any GRANT: the schema's default privileges cover them.
+        with engine.begin() as connection:
+            create_reporting_views(connection)
+        assert read_as_bi() == {"edge_distribution": 8, "quarantine_summary": 3}
+    finally:
+        bi.dispose()
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f'DROP ROLE IF EXISTS "{login}"')
+
+
 def test_registry_is_consistent() -> None:
     for name, view in REPORTING_VIEWS.items():
         assert isinstance(view, ReportingView) and view.name == name
@@ -448,3 +645,5 @@ def test_registry_is_consistent() -> None:
     assert all(REPORTING_VIEWS[name].unique_key for name in MATERIALIZED)
     assert not REPORTING_VIEWS["season_summary"].materialized
     assert not REPORTING_VIEWS["data_freshness"].materialized
+    assert not REPORTING_VIEWS["quarantine_summary"].materialized
+    assert REPORTING_VIEWS["edge_distribution"].materialized
