@@ -11,9 +11,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import load
 import season
 
-BENCHMARKS = {"season": season.main}
+BENCHMARKS = {"load": load.main, "season": season.main}
 
 
 def main() -> int:

@@ -1,0 +1,126 @@
+"""Odds rows into Postgres: the project's load path vs ``DataFrame.to_sql`` vs a raw COPY.
+
+The rows are the real 2016 season's normalized odds snapshots (Pinnacle's line changes,
+as the ``odds_snapshots`` asset writes them). Each method loads the same frame into an empty
+``odds_snapshots`` table of a scratch, migrated warehouse database, in one transaction; the
+table is truncated between runs and each method runs ``REPEATS`` times (best time kept):
+
+- ``project``: ``mlb_assets.lib.warehouse.load.bulk_insert`` (type checks, CSV, COPY);
+- ``to_sql``: ``pandas.DataFrame.to_sql(..., if_exists="append")`` through SQLAlchemy;
+- ``copy``: the frame written with ``DataFrame.to_csv`` and sent with one ``COPY FROM STDIN``,
+  the floor any load path can reach from a DataFrame.
+
+Needs ``MLB_ASSETS_ARCHIVE_DIR``; the scratch database lives on the server of
+``MLB_ASSETS_BENCH_DATABASE_URL`` (default: the local test server) and is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+START, END = date(2016, 4, 3), date(2016, 11, 2)
+REPEATS = 3
+
+
+def season_snapshots() -> pd.DataFrame:
+    """The 2016 season's odds snapshots, as the odds_snapshots asset builds them."""
+    from mlb_assets.defs.markets.assets import _normalize, _season_quotes
+    from mlb_assets.resources.archive import ArchiveResource
+
+    archive = ArchiveResource(archive_dir=os.environ["MLB_ASSETS_ARCHIVE_DIR"])
+    seasons = archive.seasons_between(START, END)
+    snapshots, _ = _normalize(pd.concat([_season_quotes(s, START, END) for s in seasons]))
+    return snapshots
+
+
+@contextmanager
+def scratch_warehouse() -> Iterator[sa.Engine]:
+    from mlb_assets.lib.warehouse import migrate
+    from mlb_assets.lib.warehouse.engine import create_warehouse_engine
+
+    server = os.environ.get("MLB_ASSETS_BENCH_DATABASE_URL", DEFAULT_SERVER)
+    name = f"mlb_assets_bench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    engine = create_warehouse_engine(url)
+    try:
+        migrate.upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _project(connection: sa.Connection, frame: pd.DataFrame) -> None:
+    from mlb_assets.lib.warehouse.load import bulk_insert
+    from mlb_assets.lib.warehouse.schema import odds_snapshots
+
+    bulk_insert(connection, odds_snapshots, frame)
+
+
+def _to_sql(connection: sa.Connection, frame: pd.DataFrame) -> None:
+    frame.to_sql("odds_snapshots", connection, if_exists="append", index=False, chunksize=10_000)
+
+
+def _raw_copy(connection: sa.Connection, frame: pd.DataFrame) -> None:
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False)
+    names = ", ".join(frame.columns)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY odds_snapshots ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
+        copy.write(buffer.getvalue())
+
+
+METHODS: dict[str, Callable[[sa.Connection, pd.DataFrame], None]] = {
+    "project": _project,
+    "to_sql": _to_sql,
+    "copy": _raw_copy,
+}
+
+
+def _best_seconds(engine: sa.Engine, load: Callable, frame: pd.DataFrame) -> float:
+    best = float("inf")
+    for _ in range(REPEATS):
+        with engine.begin() as connection:
+            connection.execute(sa.text("TRUNCATE odds_snapshots"))
+        with engine.begin() as connection:
+            started = time.perf_counter()
+            load(connection, frame)
+            elapsed = time.perf_counter() - started
+            count = connection.execute(sa.text("SELECT count(*) FROM odds_snapshots")).scalar()
+        if count != len(frame):
+            raise RuntimeError(f"{load.__name__} loaded {count} of {len(frame)} rows")
+        best = min(best, elapsed)
+    return best
+
+
+def main() -> None:
+    os.environ.setdefault("MLB_ASSETS_HOME", tempfile.mkdtemp(prefix="mlb_assets_bench_"))
+    frame = season_snapshots()
+    print(f"load_rows: {len(frame)} rows", flush=True)
+    with scratch_warehouse() as engine:
+        seconds = {name: _best_seconds(engine, load, frame) for name, load in METHODS.items()}
+    for name, value in seconds.items():
+        print(f"load_{name}_rows_per_s: {len(frame) / value:,.0f} rows/s", flush=True)
+    print(f"load_project_vs_copy: {seconds['copy'] / seconds['project']:.2f} ratio")
+    print(f"load_project_vs_to_sql: {seconds['to_sql'] / seconds['project']:.2f} ratio")
+
+
+if __name__ == "__main__":
+    main()
