@@ -20,14 +20,12 @@ import io
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 START, END = date(2016, 4, 3), date(2016, 11, 2)
@@ -47,24 +45,18 @@ def season_snapshots() -> pd.DataFrame:
 
 @contextmanager
 def scratch_warehouse() -> Iterator[sa.Engine]:
+    from mlb_assets.lib.ops.postgres import scratch_database
     from mlb_assets.lib.warehouse import migrate
     from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 
     server = os.environ.get("MLB_ASSETS_BENCH_DATABASE_URL", DEFAULT_SERVER)
-    name = f"mlb_assets_bench_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    engine = create_warehouse_engine(url)
-    try:
-        migrate.upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(server, "bench") as url:
+        engine = create_warehouse_engine(url.render_as_string(hide_password=False))
+        try:
+            migrate.upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _project(connection: sa.Connection, frame: pd.DataFrame) -> None:

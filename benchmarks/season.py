@@ -13,12 +13,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
+from mlb_assets.lib.ops.postgres import scratch_database
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 START, END = date(2016, 4, 3), date(2016, 11, 2)
@@ -69,15 +67,6 @@ def _run_backend(name: str, url: str, warm_home: str) -> None:
         print(f"season_{name}_step_{step}: {seconds:.2f} s")
 
 
-def _scratch_postgres(server: str) -> tuple[str, sa.Engine, str]:
-    name = f"mlb_assets_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    return url, admin, name
-
-
 def main() -> None:
     if not os.environ.get("MLB_ASSETS_ARCHIVE_DIR"):
         raise SystemExit("set MLB_ASSETS_ARCHIVE_DIR to the archive mirror")
@@ -85,14 +74,9 @@ def main() -> None:
         # Parse once so both backends start from the same warm parquet cache.
         _run_backend("warmup_sqlite", f"sqlite:///{home}/warmup.sqlite", home)
         _run_backend("sqlite", f"sqlite:///{home}/warehouse.sqlite", home)
-        url, admin, name = _scratch_postgres(
-            os.environ.get("MLB_ASSETS_BENCH_DATABASE_URL", DEFAULT_SERVER)
-        )
-        try:
-            _run_backend("postgres", url, home)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server = os.environ.get("MLB_ASSETS_BENCH_DATABASE_URL", DEFAULT_SERVER)
+        with scratch_database(server, "bench") as url:
+            _run_backend("postgres", url.render_as_string(hide_password=False), home)
 
 
 if __name__ == "__main__":

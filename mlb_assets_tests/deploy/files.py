@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shlex
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -104,6 +106,27 @@ def dockerfile_stages(path: Path) -> tuple[dict[str, str], list[Stage]]:
             arg, _, default = rest.partition("=")
             global_args[arg.strip()] = default.strip().strip('"')
     return global_args, stages
+
+
+def dockerfile_cmd(path: Path) -> list[str]:
+    """The final stage's CMD (exec form)."""
+    _, stages = dockerfile_stages(path)
+    (cmd,) = [rest for keyword, rest in stages[-1].instructions if keyword == "CMD"]
+    return json.loads(cmd)
+
+
+def dockerfile_env(path: Path, name: str) -> str:
+    """The value the final stage's ENV instructions give ``name``."""
+    _, stages = dockerfile_stages(path)
+    found = None
+    for keyword, rest in stages[-1].instructions:
+        if keyword == "ENV":
+            for token in shlex.split(rest):
+                key, _, value = token.partition("=")
+                if key == name:
+                    found = value
+    assert found is not None, f"{path.name} sets no ENV {name}"
+    return found
 
 
 def stage_args(stage: Stage) -> dict[str, str]:

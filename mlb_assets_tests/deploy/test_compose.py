@@ -264,7 +264,7 @@ def test_workspace_points_at_the_user_code_service() -> None:
     server = location["grpc_server"]
     assert server["host"] in SERVICES
     assert server["host"] == "user_code"
-    cmd = _final_cmd(files.DOCKER_DIR / "Dockerfile.user_code")
+    cmd = files.dockerfile_cmd(files.DOCKER_DIR / "Dockerfile.user_code")
     assert str(server["port"]) == cmd[cmd.index("-p") + 1]
     health = SERVICES["user_code"]["healthcheck"]["test"]
     assert str(server["port"]) == health[health.index("-p") + 1]
@@ -278,20 +278,11 @@ def test_dagster_yaml_and_workspace_are_mounted_into_dagster_home() -> None:
         mounted = dict((t, s) for s, t in files.mounts(name))
         assert mounted["/opt/dagster/dagster_home/dagster.yaml"] == "./dagster.yaml"
         assert mounted["/opt/dagster/dagster_home/workspace.yaml"] == "./workspace.yaml"
-    _, stages = files.dockerfile_stages(files.DOCKER_DIR / "Dockerfile.dagster")
-    env = " ".join(rest for kw, rest in stages[-1].instructions if kw == "ENV")
-    assert "DAGSTER_HOME=/opt/dagster/dagster_home" in env
+    dagster_home = files.dockerfile_env(files.DOCKER_DIR / "Dockerfile.dagster", "DAGSTER_HOME")
+    assert dagster_home == "/opt/dagster/dagster_home"
 
 
 # --- Dockerfiles --------------------------------------------------------------------------------
-
-
-def _final_cmd(path: Path) -> list[str]:
-    import json
-
-    _, stages = files.dockerfile_stages(path)
-    (cmd,) = [rest for kw, rest in stages[-1].instructions if kw == "CMD"]
-    return json.loads(cmd)
 
 
 def test_compose_builds_only_dockerfiles_that_exist() -> None:
@@ -338,7 +329,8 @@ def test_user_code_image_has_java_postgres_client_and_the_sql() -> None:
     runtime = " ".join(rest for _, rest in stages[-1].instructions)
     assert "openjdk-17-jre-headless" in runtime
     assert "postgresql-client" in runtime
-    assert "MLB_ASSETS_SQL_DIR=/opt/mlb_assets/sql" in runtime
+    sql_dir = files.dockerfile_env(files.DOCKER_DIR / "Dockerfile.user_code", "MLB_ASSETS_SQL_DIR")
+    assert sql_dir == "/opt/mlb_assets/sql"
     assert "COPY sql /opt/mlb_assets/sql" in "\n".join(
         f"{kw} {rest}" for kw, rest in stages[-1].instructions
     )

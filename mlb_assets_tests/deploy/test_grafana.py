@@ -35,15 +35,15 @@ from mlb_assets.lib.warehouse import migrate
 from mlb_assets.lib.warehouse.bi import BI_ROLE, ensure_bi_login
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 from mlb_assets.lib.warehouse.reporting import REPORTING_SCHEMA, REPORTING_VIEWS
+from mlb_assets_tests.deploy import files
 from mlb_assets_tests.lib.warehouse.test_reporting_views import loaded_warehouse
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = files.ROOT
 GRAFANA = ROOT / "deploy" / "grafana"
 PROVISIONING = GRAFANA / "provisioning"
 DATASOURCES_YAML = PROVISIONING / "datasources" / "datasources.yaml"
 DASHBOARD_PROVIDERS_YAML = PROVISIONING / "dashboards" / "dashboards.yaml"
 DASHBOARD_DIR = GRAFANA / "dashboards"
-COMPOSE = ROOT / "docker-compose.yml"
 
 # Where the compose stack mounts the two folders in the Grafana container.
 PROVISIONING_MOUNT = "/etc/grafana/provisioning"
@@ -78,12 +78,8 @@ def _in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-def _yaml(path: Path) -> Any:
-    return yaml.safe_load(path.read_text())
-
-
 def _datasources() -> dict[str, dict[str, Any]]:
-    return {source["uid"]: source for source in _yaml(DATASOURCES_YAML)["datasources"]}
+    return {source["uid"]: source for source in files.load_yaml(DATASOURCES_YAML)["datasources"]}
 
 
 def _dashboards() -> dict[str, dict[str, Any]]:
@@ -142,7 +138,7 @@ def _targets(kind: str) -> list[Target]:
 
 def test_provisioning_files_parse() -> None:
     for path in (DATASOURCES_YAML, DASHBOARD_PROVIDERS_YAML):
-        document = _yaml(path)
+        document = files.load_yaml(path)
         assert document["apiVersion"] == 1, path.name
     assert {path.name for path in DATASOURCES_YAML.parent.iterdir()} == {DATASOURCES_YAML.name}
     assert {path.name for path in DASHBOARD_PROVIDERS_YAML.parent.iterdir()} == {
@@ -153,7 +149,7 @@ def test_provisioning_files_parse() -> None:
 def test_datasources() -> None:
     sources = _datasources()
     assert set(sources) == {"mlb_reporting", "prometheus"}
-    assert len(_yaml(DATASOURCES_YAML)["datasources"]) == 2, "uids must be unique"
+    assert len(files.load_yaml(DATASOURCES_YAML)["datasources"]) == 2, "uids must be unique"
     assert [uid for uid, source in sources.items() if source.get("isDefault")] == ["prometheus"]
 
     prometheus = sources["prometheus"]
@@ -184,7 +180,7 @@ def _strings(node: Any) -> Iterator[str]:
 
 
 def test_datasources_take_credentials_from_the_environment_only() -> None:
-    document = _yaml(DATASOURCES_YAML)
+    document = files.load_yaml(DATASOURCES_YAML)
     referenced = set()
     for value in _strings(document):
         if "$" in value:
@@ -199,7 +195,7 @@ def test_datasources_take_credentials_from_the_environment_only() -> None:
 
 
 def test_dashboard_provider_reads_the_mounted_folder() -> None:
-    [provider] = _yaml(DASHBOARD_PROVIDERS_YAML)["providers"]
+    [provider] = files.load_yaml(DASHBOARD_PROVIDERS_YAML)["providers"]
     assert provider["type"] == "file"
     assert provider["folder"] == DASHBOARD_FOLDER
     assert provider["options"]["path"] == DASHBOARDS_MOUNT
@@ -207,17 +203,8 @@ def test_dashboard_provider_reads_the_mounted_folder() -> None:
     assert {path.name for path in DASHBOARD_DIR.iterdir()} == EXPECTED_DASHBOARDS
 
 
-def _compose_grafana() -> dict[str, Any]:
-    if not COMPOSE.is_file():
-        pytest.skip("no docker-compose.yml")
-    services = _yaml(COMPOSE).get("services") or {}
-    if "grafana" not in services:
-        pytest.skip("docker-compose.yml has no grafana service")
-    return services["grafana"]
-
-
 def test_compose_mounts_and_environment_match() -> None:
-    service = _compose_grafana()
+    service = files.compose()["services"]["grafana"]
     mounts = {}
     for item in service.get("volumes") or []:
         if isinstance(item, dict):

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from collections.abc import Iterator
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,15 +21,15 @@ import yaml
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-ROOT = Path(__file__).resolve().parents[2]
+from mlb_assets_tests.deploy import files
+
+ROOT = files.ROOT
 K8S = ROOT / "deploy" / "k8s"
 VALUES_YAML = K8S / "values.yaml"
 SECRETS_YAML = K8S / "secrets.example.yaml"
 K8S_README = K8S / "README.md"
-COMPOSE_YML = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "docker" / "Dockerfile.user_code"
 CONSTRAINTS = ROOT / "deploy" / "docker" / "constraints.txt"
-INSTANCE_YAML = ROOT / "dagster.yaml"
 PYPROJECT = ROOT / "pyproject.toml"
 PACKAGE = ROOT / "mlb_assets"
 
@@ -70,13 +68,9 @@ MODULE_FLAGS = ("-m", "--module-name")
 PORT_FLAGS = ("-p", "--port")
 
 
-def _load(path: Path) -> Any:
-    return yaml.safe_load(path.read_text())
-
-
 @cache
 def _values() -> dict[str, Any]:
-    values = _load(VALUES_YAML)
+    values = files.load_yaml(VALUES_YAML)
     assert isinstance(values, dict), f"{VALUES_YAML} is not a mapping"
     return values
 
@@ -92,11 +86,6 @@ def _launcher() -> dict[str, Any]:
     return _values()["runLauncher"]["config"]["k8sRunLauncher"]
 
 
-def _resolve_compose_interpolation(value: str) -> str:
-    """``${NAME:-default}`` and ``${NAME-default}`` resolve to their default, as with NAME unset."""
-    return re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}", r"\1", value)
-
-
 def _split_image(image: str) -> tuple[str, str]:
     """``registry:5000/repo/name:tag`` -> (``registry:5000/repo/name``, ``tag``)."""
     name, _, tag = image.rpartition(":")
@@ -106,58 +95,12 @@ def _split_image(image: str) -> tuple[str, str]:
 
 
 def _compose_service(name: str) -> dict[str, Any]:
-    services = (_load(COMPOSE_YML) or {}).get("services") or {}
-    service = services.get(name)
-    return service if isinstance(service, dict) else {}
-
-
-def _compose_user_code_image() -> str:
-    image = _compose_service("user_code").get("image")
-    assert isinstance(image, str) and image, (
-        f"{COMPOSE_YML.name}: services.user_code.image is missing; the Kubernetes values pin "
-        "the same user-code image"
-    )
-    return _resolve_compose_interpolation(image)
+    return files.compose()["services"][name]
 
 
 def _compose_image_tags() -> set[str]:
-    """The user-code tag, and the GPU variant's when Compose builds one (service trainer)."""
-    tags = {_split_image(_compose_user_code_image())[1]}
-    trainer = _compose_service("trainer").get("image")
-    if isinstance(trainer, str) and trainer:
-        tags.add(_split_image(_resolve_compose_interpolation(trainer))[1])
-    return tags
-
-
-def _dockerfile_lines() -> list[str]:
-    """Instructions of the last stage, continuation lines joined."""
-    text = DOCKERFILE.read_text().replace("\\\n", " ")
-    lines = [line.strip() for line in text.splitlines()]
-    stages = [i for i, line in enumerate(lines) if line.upper().startswith("FROM ")]
-    return [line for line in lines[stages[-1] if stages else 0 :] if line]
-
-
-def _dockerfile_cmd() -> list[str]:
-    cmds = [line[4:].strip() for line in _dockerfile_lines() if line.upper().startswith("CMD ")]
-    assert cmds, f"{DOCKERFILE.name} has no CMD"
-    cmd = cmds[-1]
-    return json.loads(cmd) if cmd.startswith("[") else shlex.split(cmd)
-
-
-def _dockerfile_env(name: str) -> str:
-    found = None
-    for line in _dockerfile_lines():
-        if line.upper().startswith("ENV "):
-            body = line[4:].strip()
-            if "=" in body.split()[0]:
-                for token in shlex.split(body):
-                    key, _, value = token.partition("=")
-                    if key == name:
-                        found = value
-            elif body.split()[0] == name:
-                found = body.split(None, 1)[1]
-    assert found is not None, f"{DOCKERFILE.name} sets no ENV {name}"
-    return found
+    """The user-code tag and the GPU variant's (service trainer)."""
+    return {_split_image(_compose_service(n)["image"])[1] for n in ("user_code", "trainer")}
 
 
 def _flag_values(args: list[str]) -> dict[str, str]:
@@ -173,15 +116,6 @@ def _flag_values(args: list[str]) -> dict[str, str]:
 
 def _first(flags: dict[str, str], names: tuple[str, ...]) -> str | None:
     return next((flags[n] for n in names if n in flags), None)
-
-
-def _instance_run_queue() -> dict[str, Any]:
-    instance = _load(INSTANCE_YAML) or {}
-    if "run_coordinator" in instance:
-        return instance["run_coordinator"].get("config") or {}
-    if "run_queue" in instance:
-        return instance["run_queue"] or {}
-    pytest.fail(f"{INSTANCE_YAML.name} configures no run queue (run_coordinator or run_queue)")
 
 
 def _walk(node: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
@@ -280,7 +214,7 @@ def test_values_parse_with_the_expected_sections() -> None:
 
 
 def test_user_code_image_is_the_compose_image() -> None:
-    compose_repository, _ = _split_image(_compose_user_code_image())
+    compose_repository, _ = _split_image(_compose_service("user_code")["image"])
     compose_tags = _compose_image_tags()
     image = _deployment()["image"]
     assert str(image["tag"]) in compose_tags, (
@@ -295,7 +229,7 @@ def test_user_code_image_is_the_compose_image() -> None:
 
 
 def test_grpc_server_runs_the_dockerfile_command() -> None:
-    cmd = _dockerfile_cmd()
+    cmd = files.dockerfile_cmd(DOCKERFILE)
     assert cmd[:3] == ["dagster", "api", "grpc"], f"unexpected CMD {cmd}"
     docker_flags = _flag_values(cmd[3:])
     deployment = _deployment()
@@ -309,7 +243,7 @@ def test_grpc_server_runs_the_dockerfile_command() -> None:
 
 def test_home_volume_and_user_match_the_image() -> None:
     deployment = _deployment()
-    home = _dockerfile_env("MLB_ASSETS_HOME")
+    home = files.dockerfile_env(DOCKERFILE, "MLB_ASSETS_HOME")
     env = deployment["env"]
     assert env.get("MLB_ASSETS_HOME") == home
     mounts = {m["mountPath"]: m["name"] for m in deployment.get("volumeMounts") or []}
@@ -384,7 +318,7 @@ def test_runs_are_kubernetes_jobs_with_the_code_location_config() -> None:
 
 
 def test_run_queue_matches_dagster_yaml() -> None:
-    expected = _instance_run_queue()
+    expected = files.dagster_yaml()["run_coordinator"]["config"]
     coordinator = _values()["dagsterDaemon"]["runCoordinator"]
     assert coordinator["enabled"] is True
     assert coordinator["type"] == "QueuedRunCoordinator"
@@ -401,7 +335,7 @@ def test_run_monitoring_and_retries_are_on() -> None:
     daemon = _values()["dagsterDaemon"]
     assert daemon["runMonitoring"]["enabled"] is True
     assert daemon["runRetries"]["enabled"] is True
-    instance = _load(INSTANCE_YAML) or {}
+    instance = files.dagster_yaml()
     retries = instance.get("run_retries") or {}
     if "max_retries" in retries:
         assert daemon["runRetries"]["maxRetries"] == retries["max_retries"]

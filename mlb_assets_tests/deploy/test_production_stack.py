@@ -11,7 +11,7 @@ daemon, launched through the gRPC server and succeed, writing the warehouse.
 
 from __future__ import annotations
 
-import json
+import copy
 import os
 import shutil
 import signal
@@ -29,6 +29,7 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import make_url
 
+from mlb_assets.lib.ops.postgres import scratch_database
 from mlb_assets_tests.deploy import files
 
 pytestmark = pytest.mark.postgres
@@ -56,14 +57,8 @@ def _storage_env(url: str) -> dict[str, str]:
 def second_database(postgres_admin_url: str) -> Iterator[str]:
     """A second empty database: Dagster's storage and the warehouse each need their own (both
     keep an alembic_version table)."""
-    name = f"mlb_assets_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database(postgres_admin_url, "stack") as url:
+        yield url.render_as_string(hide_password=False)
 
 
 def test_production_instance_loads_against_postgres(
@@ -131,8 +126,7 @@ def _free_port() -> int:
 
 def _local_instance_yaml(home: Path) -> dict:
     """Production dagster.yaml, launching runs as processes and keeping files under home."""
-    config = files.dagster_yaml()
-    config = json.loads(json.dumps(config))  # a deep copy of the cached parse
+    config = copy.deepcopy(files.dagster_yaml())  # the parse is cached: never edit it
     config["run_launcher"] = {"module": "dagster.core.launcher", "class": "DefaultRunLauncher"}
     config["compute_logs"]["config"]["base_dir"] = str(home / "compute_logs")
     config["local_artifact_storage"]["config"]["base_dir"] = str(home / "storage")
@@ -140,7 +134,7 @@ def _local_instance_yaml(home: Path) -> dict:
 
 
 def _local_workspace(port: int) -> dict:
-    workspace = json.loads(json.dumps(files.workspace_yaml()))
+    workspace = copy.deepcopy(files.workspace_yaml())
     (location,) = workspace["load_from"]
     location["grpc_server"]["host"] = "127.0.0.1"
     location["grpc_server"]["port"] = port
@@ -160,9 +154,7 @@ def _executable(command: list[str]) -> list[str]:
 
 
 def _grpc_command(port: int) -> list[str]:
-    from mlb_assets_tests.deploy.test_compose import _final_cmd
-
-    command = _final_cmd(files.DOCKER_DIR / "Dockerfile.user_code")
+    command = files.dockerfile_cmd(files.DOCKER_DIR / "Dockerfile.user_code")
     command = _with_option(command, ("-h", "--host"), "127.0.0.1")
     return _executable(_with_option(command, ("-p", "--port"), str(port)))
 

@@ -136,10 +136,11 @@ def database_exists(url: str | URL) -> bool:
 
 
 @contextmanager
-def scratch_database(url: str | URL) -> Iterator[URL]:
-    """A new, empty database beside ``url``'s, dropped on exit whatever happens."""
+def scratch_database(url: str | URL, purpose: str = "verify") -> Iterator[URL]:
+    """A new, empty database beside ``url``'s (named after it and ``purpose``), dropped on
+    exit whatever happens."""
     base = make_url(url)
-    scratch = base.set(database=f"{base.database}_verify_{secrets.token_hex(4)}")
+    scratch = base.set(database=f"{base.database}_{purpose}_{secrets.token_hex(4)}")
     create_database(scratch)
     try:
         yield scratch
