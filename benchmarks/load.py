@@ -2,7 +2,8 @@
 
 The rows are the real 2016 season's normalized odds snapshots (Pinnacle's line changes,
 as the ``odds_snapshots`` asset writes them). Each method loads the same frame into an empty
-``odds_snapshots`` table of a scratch, migrated warehouse database, in one transaction; the
+``odds_snapshots`` table of a scratch, migrated warehouse database (partitioned by month on
+Postgres, the season's partitions created beforehand), in one transaction; the
 table is truncated between runs and each method runs ``REPEATS`` times (best time kept):
 
 - ``project``: ``mlb_assets.lib.warehouse.load.bulk_insert`` (type checks, CSV, COPY);
@@ -34,12 +35,13 @@ REPEATS = 3
 
 def season_snapshots() -> pd.DataFrame:
     """The 2016 season's odds snapshots, as the odds_snapshots asset builds them."""
-    from mlb_assets.defs.markets.assets import _normalize, _season_quotes
+    from mlb_assets.lib.archives.season import season_quotes
+    from mlb_assets.lib.snapshots import normalize_by_source
     from mlb_assets.resources.archive import ArchiveResource
 
     archive = ArchiveResource(archive_dir=os.environ["MLB_ASSETS_ARCHIVE_DIR"])
     seasons = archive.seasons_between(START, END)
-    snapshots, _ = _normalize(pd.concat([_season_quotes(s, START, END) for s in seasons]))
+    snapshots, _ = normalize_by_source(pd.concat([season_quotes(s, START, END) for s in seasons]))
     return snapshots
 
 
@@ -103,10 +105,14 @@ def _best_seconds(engine: sa.Engine, load: Callable, frame: pd.DataFrame) -> flo
 
 
 def main() -> None:
+    from mlb_assets.lib.warehouse.partitions import ensure_partitions, months_of
+
     os.environ.setdefault("MLB_ASSETS_HOME", tempfile.mkdtemp(prefix="mlb_assets_bench_"))
     frame = season_snapshots()
     print(f"load_rows: {len(frame)} rows", flush=True)
     with scratch_warehouse() as engine:
+        # Partitions are created ahead of loads (as the project's load path does first).
+        ensure_partitions(engine, months_of(frame["captured_at"]))
         seconds = {name: _best_seconds(engine, load, frame) for name, load in METHODS.items()}
     for name, value in seconds.items():
         print(f"load_{name}_rows_per_s: {len(frame) / value:,.0f} rows/s", flush=True)

@@ -11,10 +11,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bi
 import load
+import scale
 import season
+import training
 
-BENCHMARKS = {"load": load.main, "season": season.main}
+BENCHMARKS = {
+    "bi": bi.main,
+    "load": load.main,
+    "scale": scale.main,
+    "season": season.main,
+    "training": training.main,
+}
 
 
 def main() -> int:

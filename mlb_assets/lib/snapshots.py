@@ -314,3 +314,35 @@ def _game_dates(raw: pd.DataFrame, game_dates: Mapping[str, date] | None) -> pd.
 def _records(raw: pd.DataFrame) -> list[dict]:
     """The raw rows as JSON-serializable dicts (timestamps as ISO 8601, NaN/inf as null)."""
     return json.loads(raw.to_json(orient="records", date_format="iso", default_handler=str))
+
+
+def normalize_by_source(quotes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`normalize_quotes` per ``source``, keeping each quote's date and lineage.
+
+    ``quotes`` carries the quote columns plus ``source``, ``game_date`` and ``payload_id``
+    (the stored payload that carried the quote). Returns the snapshots, with ``game_date``
+    and the ``payload_id`` of the first payload that carried each one, and the quarantine.
+    """
+    from mlb_assets.lib.archives.season import concat
+
+    if quotes.empty:
+        return pd.DataFrame(), pd.DataFrame()
+    snapshots, bad = [], []
+    for source, group in quotes.groupby("source", sort=False):
+        dates = group.drop_duplicates("game_id").set_index("game_id")["game_date"]
+        normalized = normalize_quotes(group, source=str(source), game_dates=dates.to_dict())
+        snap = normalized.snapshots
+        snapshots.append(
+            snap.assign(game_date=snap["game_id"].map(dates), payload_id=_lineage(snap, group))
+        )
+        bad.append(normalized.quarantine)
+    return concat(snapshots), concat(bad)
+
+
+def _lineage(snapshots: pd.DataFrame, quotes: pd.DataFrame) -> pd.Series:
+    """The first stored payload that carried each snapshot's quote."""
+    keys = ["game_id", "book", "market", "side", "captured_at"]
+    first = quotes[[*keys, "payload_id"]].drop_duplicates(keys)
+    first = first.assign(captured_at=pd.to_datetime(first["captured_at"], utc=True))
+    merged = snapshots[keys].merge(first, on=keys, how="left")
+    return pd.Series(merged["payload_id"].to_numpy(), index=snapshots.index)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
+from mlb_assets.lib.warehouse.migrate import include_object
 from mlb_assets.lib.warehouse.schema import metadata
 
 config = context.config
@@ -28,6 +29,7 @@ def run_migrations_online() -> None:
             # SQLite cannot ALTER most things: batch mode rebuilds tables when needed.
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from mlb_assets.defs.ingestion.schedules import morning_schedule_refresh, odds_polling_schedule
 from mlb_assets.defs.ingestion.sensors import settlement_sensor, stale_odds_sensor
 from mlb_assets.lib.warehouse.load import bulk_insert
-from mlb_assets.lib.warehouse.schema import games, odds_snapshots
+from mlb_assets.lib.warehouse.odds import write_odds_snapshots
+from mlb_assets.lib.warehouse.schema import games
 from mlb_assets.resources.live import IngestionResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
@@ -90,26 +91,19 @@ def test_settlement_fires_once_per_finished_date(warehouse: WarehouseResource) -
 def test_stale_odds_are_flagged_and_repolled(warehouse: WarehouseResource) -> None:
     _insert_games(warehouse, [_game("PIT201604030", "2016-04-03", "scheduled", "2016-04-03 17:05")])
     captured = pd.Timestamp("2016-04-03 14:00", tz="UTC")
-    with warehouse.begin() as connection:
-        bulk_insert(
-            connection,
-            odds_snapshots,
-            pd.DataFrame(
-                [
-                    {
-                        "snapshot_id": 1,
-                        "game_id": "PIT201604030",
-                        "game_date": date(2016, 4, 3),
-                        "book": "pinnacle",
-                        "market": "h2h",
-                        "side": "home",
-                        "price_american": -118,
-                        "captured_at": captured,
-                        "source": "test",
-                    }
-                ]
-            ),
-        )
+    snapshot = {
+        "snapshot_id": 1,
+        "game_id": "PIT201604030",
+        "game_date": date(2016, 4, 3),
+        "book": "pinnacle",
+        "market": "h2h",
+        "side": "home",
+        "price_american": -118,
+        "captured_at": captured,
+        "source": "test",
+    }
+    day = date(2016, 4, 3)
+    write_odds_snapshots(warehouse.engine(), pd.DataFrame([snapshot]), pd.DataFrame(), day, day)
     fresh = _evaluate(stale_odds_sensor, warehouse, datetime(2016, 4, 3, 14, 20, tzinfo=UTC), None)
     assert not fresh.run_requests
     stale = _evaluate(stale_odds_sensor, warehouse, datetime(2016, 4, 3, 15, 0, tzinfo=UTC), None)

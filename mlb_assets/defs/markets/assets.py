@@ -15,29 +15,26 @@ from mlb_assets.defs.partitions import (
     partition_dates,
     single_run_backfill,
 )
-from mlb_assets.lib.archives.season import SBR_SOURCE, SeasonArchives, concat, in_dates
+from mlb_assets.lib.archives.season import (
+    SBR_SOURCE,
+    SeasonArchives,
+    concat,
+    in_dates,
+    season_quotes,
+)
 from mlb_assets.lib.ingest.live import ODDS_API_SOURCE, quotes_from_payloads
 from mlb_assets.lib.line_movements import MovementParams, compute_line_movements
-from mlb_assets.lib.snapshots import normalize_quotes
+from mlb_assets.lib.snapshots import normalize_by_source
 from mlb_assets.lib.warehouse.load import read_frame, replace_dates
+from mlb_assets.lib.warehouse.odds import write_odds_snapshots
 from mlb_assets.lib.warehouse.schema import games as games_table
 from mlb_assets.lib.warehouse.schema import line_movements as line_movements_table
 from mlb_assets.lib.warehouse.schema import odds_snapshots as odds_snapshots_table
 from mlb_assets.lib.warehouse.schema import opening_closing_lines as open_close_table
-from mlb_assets.lib.warehouse.store import stable_id, write_quarantine
+from mlb_assets.lib.warehouse.store import stable_id
 from mlb_assets.resources.archive import ArchiveResource
 from mlb_assets.resources.live import IngestionResource
 from mlb_assets.resources.warehouse import WarehouseResource
-
-
-def _season_quotes(season: SeasonArchives, start, end) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """The season's quotes for games dated in [start, end], with game date and lineage."""
-    dates = season.games.set_index("game_id")["game_date"]
-    quotes = season.quotes.assign(game_date=season.quotes["game_id"].map(dates))
-    quotes = quotes[in_dates(quotes, start, end)]
-    file = season.file_for("pinnacle_archive")
-    payload_id = stable_id(file.source, file.sha256) if file else None
-    return quotes.assign(source=file.source if file else None, payload_id=payload_id)
 
 
 def _live_quotes(warehouse: WarehouseResource, start, end) -> tuple[pd.DataFrame, pd.DataFrame]:  # type: ignore[no-untyped-def]
@@ -60,30 +57,6 @@ def _schedule(warehouse: WarehouseResource, start, end) -> pd.DataFrame:  # type
     query = sa.select(games_table).where(games_table.c.game_date.between(start, end))
     with warehouse.connect() as connection:
         return read_frame(connection, query)
-
-
-def _normalize(quotes: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    if quotes.empty:
-        return pd.DataFrame(), pd.DataFrame()
-    snapshots, bad = [], []
-    for source, group in quotes.groupby("source", sort=False):
-        dates = group.drop_duplicates("game_id").set_index("game_id")["game_date"]
-        normalized = normalize_quotes(group, source=source, game_dates=dates.to_dict())
-        snap = normalized.snapshots
-        snapshots.append(
-            snap.assign(game_date=snap["game_id"].map(dates), payload_id=_lineage(snap, group))
-        )
-        bad.append(normalized.quarantine)
-    return concat(snapshots), concat(bad)
-
-
-def _lineage(snapshots: pd.DataFrame, quotes: pd.DataFrame) -> pd.Series:
-    """The first stored payload that carried each snapshot's quote."""
-    keys = ["game_id", "book", "market", "side", "captured_at"]
-    first = quotes[[*keys, "payload_id"]].drop_duplicates(keys)
-    first = first.assign(captured_at=pd.to_datetime(first["captured_at"], utc=True))
-    merged = snapshots[keys].merge(first, on=keys, how="left")
-    return pd.Series(merged["payload_id"].to_numpy(), index=snapshots.index)
 
 
 @dg.asset(
@@ -109,12 +82,16 @@ def odds_snapshots(
         quotes, payload_bad = _live_quotes(warehouse, start, end)
     else:
         seasons = archive.seasons_between(start, end)
-        quotes, payload_bad = concat(_season_quotes(s, start, end) for s in seasons), pd.DataFrame()
-    snapshots, bad = _normalize(quotes)
-    bad = concat([payload_bad, bad])
-    with warehouse.begin() as connection:
-        written = replace_dates(connection, odds_snapshots_table, snapshots, start, end)
-        quarantined = write_quarantine(connection, "odds_snapshots", bad, start, end)
+        books = archive.load_test_books
+        quotes = concat(season_quotes(s, start, end, books) for s in seasons)
+        payload_bad = pd.DataFrame()
+    snapshots, bad = normalize_by_source(quotes)
+    result = write_odds_snapshots(
+        warehouse.engine(), snapshots, concat([payload_bad, bad]), start, end
+    )
+    if result.partitions_created:
+        context.log.info(f"created partitions {', '.join(result.partitions_created)}")
+    written, quarantined = result.written, result.quarantined
     context.log.info(
         f"odds_snapshots {date_label(start, end)}: {len(quotes)} quotes -> {written} changes, "
         f"{quarantined} quarantined"

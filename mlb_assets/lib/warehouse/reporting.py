@@ -40,6 +40,10 @@ class ReportingView:
     # ``$placeholders`` are filled from ``parameters``.
     template: str | None = None
     parameters: tuple[tuple[str, str], ...] = ()
+    # Tables created by a revision later than the one that first made the view: migrations
+    # that run before those tables exist skip the view, and the revision creating them
+    # creates it (every revision recreates the views from the current SQL).
+    requires: tuple[str, ...] = ()
 
     def sql(self) -> str:
         """The view's SELECT, without a trailing semicolon."""
@@ -107,6 +111,7 @@ _VIEWS = (
         ("table_name", "newest_row_at", "row_count"),
         unique_key=("table_name",),
         timestamp_columns=("newest_row_at",),
+        requires=("odds_snapshot_days",),
     ),
     ReportingView(
         "roi_daily",
@@ -235,19 +240,27 @@ def drop_reporting_views(connection: sa.Connection) -> None:
         _run(connection, _drop_statement(dialect_name, view))
 
 
-def create_reporting_views(connection: sa.Connection) -> None:
+def create_reporting_views(connection: sa.Connection) -> list[str]:
     """(Re)create every reporting view from ``sql/reporting``, populated.
 
     Existing ones are dropped first, so a changed definition always takes effect; on
     Postgres the schema's default privileges grant the new views to the BI role again.
+    A view whose ``requires`` tables do not exist yet (an older revision migrating) is
+    skipped. Returns the names of the views created.
     """
     dialect_name = connection.dialect.name
     drop_reporting_views(connection)
     if _is_postgres(dialect_name):
         _run(connection, f"CREATE SCHEMA IF NOT EXISTS {REPORTING_SCHEMA}")
+    inspector = sa.inspect(connection)
+    created = []
     for view in _VIEWS:
+        if not all(inspector.has_table(table) for table in view.requires):
+            continue
         for statement in _create_statements(dialect_name, view):
             _run(connection, statement)
+        created.append(view.name)
+    return created
 
 
 def refresh_reporting_views(connection: sa.Connection) -> dict[str, float]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from alembic import op
 
 from mlb_assets.lib.warehouse.reporting import create_reporting_views
+from mlb_assets.migrations.sqlfiles import grant_reporting_to_bi
 
 revision = "0006"
 down_revision = "0005"
@@ -31,22 +32,10 @@ depends_on = None
 # revisions do to the views.
 _ADDED = (("quarantine_summary", "VIEW"), ("edge_distribution", "MATERIALIZED VIEW"))
 
-_GRANT_BI = """
-DO $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'mlb_assets_bi') THEN
-        GRANT SELECT ON ALL TABLES IN SCHEMA reporting TO mlb_assets_bi;
-    END IF;
-END
-$$;
-"""
-
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    create_reporting_views(bind)
-    if bind.dialect.name == "postgresql":
-        op.execute(_GRANT_BI)
+    create_reporting_views(op.get_bind())
+    grant_reporting_to_bi()
 
 
 def downgrade() -> None:

@@ -25,6 +25,7 @@ from mlb_assets.lib.ops.backup_set import (
 )
 from mlb_assets.lib.warehouse import migrate
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
+from mlb_assets.lib.warehouse.partitions import ensure_partitions
 from mlb_assets.lib.warehouse.schema import games, odds_snapshots, quarantine
 
 TAKEN = datetime(2016, 5, 2, 7, 0, tzinfo=UTC)
@@ -35,6 +36,7 @@ def _fill(url: str) -> sa.Engine:
     engine = create_warehouse_engine(url)
     migrate.ensure_schema(engine)
     day = date(2016, 5, 1)
+    ensure_partitions(engine, [day])  # odds_snapshots is partitioned by month on Postgres
     with engine.begin() as connection:
         connection.execute(
             games.insert(),

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from mlb_assets.lib.warehouse import migrate
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
 from mlb_assets.lib.warehouse.load import LoadError, bulk_insert, read_frame, replace_dates
+from mlb_assets.lib.warehouse.partitions import ensure_partitions
 from mlb_assets.lib.warehouse.schema import line_movements, odds_snapshots, quarantine
 from mlb_assets.lib.warehouse.store import land_payload, stable_id, write_quarantine
 
@@ -38,6 +39,8 @@ def _snapshots(day: str, n: int, price: int = -110) -> pd.DataFrame:
 def engine(warehouse_url: str) -> sa.Engine:
     engine = create_warehouse_engine(warehouse_url)
     migrate.upgrade(engine)
+    # Partitioned on Postgres: the months these tests write into exist before any load.
+    ensure_partitions(engine, [date(2016, 4, 1)])
     return engine
 
 

@@ -20,7 +20,8 @@ def test_migrated_schema_matches_metadata(warehouse_url: str) -> None:
     engine = create_warehouse_engine(warehouse_url)
     assert migrate.ensure_schema(engine) is True
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_object": migrate.include_object}
+        context = MigrationContext.configure(connection, opts=opts)
         diffs = [d for d in compare_metadata(context, metadata) if not _postgres_only(d)]
     assert diffs == []
     assert migrate.current_revision(engine) == migrate.head_revision()
