@@ -91,6 +91,13 @@ def test_settings_come_from_environment_variables(monkeypatch: pytest.MonkeyPatc
     assert resources["warehouse"].home is None  # unset -> the embedded default
 
 
+def test_h2o_heap_reaches_the_training_jvm(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLB_ASSETS_H2O_MAX_MEM", "6G")
+    assert build_resources()["h2o"].max_mem == dg.EnvVar("MLB_ASSETS_H2O_MAX_MEM")
+    monkeypatch.delenv("MLB_ASSETS_H2O_MAX_MEM")
+    assert build_resources()["h2o"].max_mem == "2G"
+
+
 def test_embedded_default_without_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -6,6 +6,7 @@ import os
 
 import dagster as dg
 
+from mlb_assets.lib.models.h2o_engine import H2O_MAX_MEM_ENV
 from mlb_assets.lib.settings import ARCHIVE_DIR_ENV, DATABASE_URL_ENV, HOME_ENV
 from mlb_assets.resources.archive import ArchiveResource
 from mlb_assets.resources.betting import BettingResource, betting_from_env
@@ -65,7 +66,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
             registry_uri=("MLFLOW_REGISTRY_URI", None),
             home=(HOME_ENV, None),
         ),
-        "h2o": _with_env(H2OResource, url=("H2O_URL", None)),
+        "h2o": _with_env(H2OResource, url=("H2O_URL", None), max_mem=(H2O_MAX_MEM_ENV, None)),
         "betting": betting_from_env(),
         "operations": _with_env(
             OperationsResource,

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from mlb_assets.lib.warehouse.load import bulk_insert, existing_keys
 from mlb_assets.lib.warehouse.schema import quarantine, raw_payloads
@@ -57,8 +58,17 @@ def land_payload(
         "body": body,
         "game_date": game_date,
     }
-    connection.execute(sa.insert(raw_payloads), [row])
+    # Two runs may land the same file at once (partitions materialized concurrently): the
+    # loser of that race must find the row there, not fail on the key.
+    connection.execute(insert_ignoring_duplicates(connection, raw_payloads), [row])
     return payload_id
+
+
+def insert_ignoring_duplicates(connection: sa.Connection, table: sa.Table) -> sa.Insert:
+    """An INSERT that skips rows whose key is already present (Postgres and SQLite)."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 def _quarantine_frame(asset: str, rows: pd.DataFrame) -> pd.DataFrame:
@@ -110,5 +120,13 @@ def write_quarantine(
     frame = _quarantine_frame(asset, rows)
     present = existing_keys(connection, quarantine.c.quarantine_id, frame["quarantine_id"])
     fresh = frame[~frame["quarantine_id"].isin(present)]
-    bulk_insert(connection, quarantine, fresh)
+    undated = fresh["game_date"].isna()
+    bulk_insert(connection, quarantine, fresh[~undated])
+    # Undated rows belong to every run that meets them: runs of other partitions may be adding
+    # the same ones right now, so these go in with a conflict-tolerant INSERT.
+    if undated.any():
+        records = fresh[undated].astype(object).where(fresh[undated].notna(), None)
+        connection.execute(
+            insert_ignoring_duplicates(connection, quarantine), records.to_dict("records")
+        )
     return len(frame)
