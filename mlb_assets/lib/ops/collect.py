@@ -29,10 +29,18 @@ def _scalar(connection: sa.Connection, query: sa.Select) -> object:
     return connection.execute(query).scalar()
 
 
+def _count_query(table: sa.Table) -> sa.Select:
+    # odds_snapshots reaches tens of millions of rows: its per-day counts, written in the
+    # same transaction as its rows, give the same number without scanning it every minute.
+    if table is schema.odds_snapshots:
+        days = schema.odds_snapshot_days
+        return sa.select(sa.func.coalesce(sa.func.sum(days.c.row_count), 0))
+    return sa.select(sa.func.count()).select_from(table)
+
+
 def row_counts(connection: sa.Connection) -> dict[str, int]:
     return {
-        table.name: int(_scalar(connection, sa.select(sa.func.count()).select_from(table)) or 0)
-        for table in COUNTED_TABLES
+        table.name: int(_scalar(connection, _count_query(table)) or 0) for table in COUNTED_TABLES
     }
 
 
