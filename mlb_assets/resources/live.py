@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
 import dagster as dg
 
+from mlb_assets.lib.ingest.live import DEFAULT_LOOKBACK_HOURS
 from mlb_assets.lib.mlb_stats.client import MlbStatsClient
 from mlb_assets.lib.odds_api.client import DEFAULT_BASE_URL, OddsApiClient
 from mlb_assets.lib.splits import BettingSplitsSource, splits_source_from_config
@@ -28,7 +31,7 @@ class IngestionResource(dg.ConfigurableResource):
     # 10 x markets x regions credits); live polling spacing is set by the schedule.
     historical_interval_minutes: int = 60
     # How long before a game date begins (midnight, America/New_York) a walk starts.
-    historical_lookback_hours: int = 24
+    historical_lookback_hours: int = DEFAULT_LOOKBACK_HOURS
     # The current time as ISO 8601 (``MLB_ASSETS_NOW``); unset means the wall clock. A replay
     # session sets it to the replay server's simulated time so "today" is polled live.
     now_override: str | None = None
@@ -69,13 +72,15 @@ class OddsApiResource(dg.ConfigurableResource):
             return None
         return tuple(b.strip() for b in self.bookmakers.split(",") if b.strip())
 
-    def client(self) -> OddsApiClient:
+    def client(self, sleep: Callable[[float], None] = time.sleep) -> OddsApiClient:
+        """A client for this configuration; ``sleep`` waits out backoffs and Retry-After."""
         return OddsApiClient(
             self.base_url,
             self.api_key,
             timeout=self.timeout_seconds,
             max_retries=self.max_retries,
             quota_floor=self.quota_floor,
+            sleep=sleep,
         )
 
 

@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from mlb_assets.lib.archives.season import load_season
+from mlb_assets.lib.ingest.live import historical_poll_times
 from mlb_assets.lib.replay.odds_board import OddsBoard
 from mlb_assets.lib.replay.server import ReplayServer, SimulatedClock, mount_mlb_schedule
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
@@ -136,3 +137,41 @@ def test_rerun_adds_no_payloads_and_changes_nothing(
     historical_before = sum(v for k, v in served["requests"].items() if "historical" in k)
     historical_after = sum(v for k, v in replay.stats()["requests"].items() if "historical" in k)
     assert historical_after == historical_before, "a rerun re-fetched stored snapshots"
+
+
+def _historical_requests(server: ReplayServer) -> int:
+    return sum(n for path, n in server.stats()["requests"].items() if "historical" in path)
+
+
+def test_adjacent_days_share_the_snapshots_their_walks_overlap_on(
+    replay: ReplayServer, state_home: Path, tmp_path: Path
+) -> None:
+    """A walk starts a day before its date, so adjacent days ask for the same snapshots, and
+    the warehouse stores each body once, under the first day. The second day must still read
+    those snapshots (its early lines are in them) and must not pay for them again."""
+
+    def backfill(start: date, name: str) -> tuple[str, int]:
+        url = f"sqlite:///{tmp_path / name}"
+        before = _historical_requests(replay)
+        resources = _resources(url, state_home, replay)
+        assert run_season_backfill(start, date(2016, 4, 3), resources=resources, quiet=True).success
+        return url, _historical_requests(replay) - before
+
+    alone, fetched_alone = backfill(date(2016, 4, 3), "alone.sqlite")
+    both, fetched_both = backfill(date(2016, 4, 2), "both.sqlite")
+    walks = [
+        set(historical_poll_times(day, now=NOW, interval_minutes=60, lookback_hours=24))
+        for day in (date(2016, 4, 2), date(2016, 4, 3))
+    ]
+    assert fetched_both == len(walks[0] | walks[1]) == fetched_alone + len(walks[0] - walks[1])
+
+    columns = ["game_id", "market", "side", "point", "price_american", "captured_at", "payload_id"]
+    day = odds_snapshots.c.game_date == date(2016, 4, 3)
+    rows = [_read_where(url, odds_snapshots, day)[columns] for url in (alone, both)]
+    assert len(rows[0]) > 0
+    pd.testing.assert_frame_equal(*(r.sort_values(columns, ignore_index=True) for r in rows))
+
+
+def _read_where(url: str, table: sa.Table, where: sa.ColumnElement[bool]) -> pd.DataFrame:
+    with create_warehouse_engine(url).connect() as connection:
+        return read_frame(connection, sa.select(table).where(where))

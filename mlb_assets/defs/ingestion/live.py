@@ -8,12 +8,16 @@ import pandas as pd
 import sqlalchemy as sa
 
 from mlb_assets.lib.ingest.live import (
+    DEFAULT_LOOKBACK_HOURS,
     MLB_STATS_SOURCE,
     ODDS_API_SOURCE,
     StoredPayload,
     day_window,
     historical_poll_times,
     local_date,
+    overlapping_walk_days,
+    shared_snapshot_window,
+    snapshot_param,
 )
 from mlb_assets.lib.mlb_stats.schedule import schedule_to_games
 from mlb_assets.lib.odds_api.client import ApiResponse, OddsApiClient
@@ -30,14 +34,38 @@ def days(start: date, end: date) -> Iterator[date]:
         day += timedelta(days=1)
 
 
-def _landed_snapshot_times(warehouse: WarehouseResource, day: date) -> set[str]:
-    """The historical ``date`` parameters already stored for a day (skipped on reruns)."""
-    query = sa.select(raw_payloads.c.request_params).where(
-        raw_payloads.c.source == ODDS_API_SOURCE, raw_payloads.c.game_date == day
+def _day_payloads(
+    warehouse: WarehouseResource, source: str, day: date, lookback_hours: int
+) -> dict[int, datetime | None]:
+    """payload_id -> snapshot time (None for live polls) of the payloads carrying a day's quotes.
+
+    Those fetched for the day, and the historical snapshots stored for a nearby date that the
+    day's own walk covers too: an identical body is stored once, under the first date that
+    fetched it, and without these the other days would lose what it shows.
+    """
+    query = sa.select(
+        raw_payloads.c.payload_id, raw_payloads.c.request_params, raw_payloads.c.game_date
+    ).where(
+        raw_payloads.c.source == source,
+        raw_payloads.c.game_date.between(*overlapping_walk_days(day, lookback_hours)),
     )
     with warehouse.connect() as connection:
-        params = connection.execute(query).scalars().all()
-    return {p["date"] for p in params if isinstance(p, dict) and "date" in p}
+        rows = connection.execute(query).all()
+    start, end = shared_snapshot_window(day, lookback_hours)
+    found = {row.payload_id: (row.game_date, snapshot_param(row.request_params)) for row in rows}
+    return {
+        payload_id: moment
+        for payload_id, (stored_for, moment) in found.items()
+        if stored_for == day or (moment is not None and start <= moment <= end)
+    }
+
+
+def _landed_snapshot_times(
+    warehouse: WarehouseResource, day: date, lookback_hours: int
+) -> set[datetime]:
+    """The historical snapshot times a day can already read (not fetched again on reruns)."""
+    times = _day_payloads(warehouse, ODDS_API_SOURCE, day, lookback_hours).values()
+    return {moment for moment in times if moment is not None}
 
 
 def _land(warehouse: WarehouseResource, response: ApiResponse, source: str, day: date) -> int:
@@ -77,14 +105,14 @@ def _poll_day(
         return [response]
     if day > local_date(now):
         return []
-    done = _landed_snapshot_times(warehouse, day)
+    done = _landed_snapshot_times(warehouse, day, ingestion.historical_lookback_hours)
     times = historical_poll_times(
         day,
         now=now,
         interval_minutes=ingestion.historical_interval_minutes,
         lookback_hours=ingestion.historical_lookback_hours,
     )
-    pending = [t for t in times if t.strftime("%Y-%m-%dT%H:%M:%SZ") not in done]
+    pending = [t for t in times if t not in done]
     responses = []
     for moment in pending:
         response = client.historical_odds(
@@ -119,7 +147,18 @@ def poll_odds_api(
     }
 
 
-def stored_payloads(warehouse: WarehouseResource, source: str, day: date) -> list[StoredPayload]:
+def stored_payloads(
+    warehouse: WarehouseResource,
+    source: str,
+    day: date,
+    lookback_hours: int = DEFAULT_LOOKBACK_HOURS,
+) -> list[StoredPayload]:
+    """The payloads that carry a day's quotes (see :func:`_day_payloads`), in landing order.
+
+    ``lookback_hours`` is the historical walk's (``IngestionResource``), which decides which
+    snapshots stored for nearby dates this day's walk shares.
+    """
+    ids = list(_day_payloads(warehouse, source, day, lookback_hours))
     query = (
         sa.select(
             raw_payloads.c.payload_id,
@@ -127,11 +166,11 @@ def stored_payloads(warehouse: WarehouseResource, source: str, day: date) -> lis
             raw_payloads.c.fetched_at,
             raw_payloads.c.source_ref,
         )
-        .where(raw_payloads.c.source == source, raw_payloads.c.game_date == day)
+        .where(raw_payloads.c.payload_id.in_(ids))
         .order_by(raw_payloads.c.fetched_at, raw_payloads.c.payload_id)
     )
     with warehouse.connect() as connection:
-        rows = connection.execute(query).all()
+        rows = connection.execute(query).all() if ids else []
     return [
         StoredPayload(
             row.payload_id,

@@ -37,14 +37,18 @@ from mlb_assets.resources.live import IngestionResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
 
-def _live_quotes(warehouse: WarehouseResource, start, end) -> tuple[pd.DataFrame, pd.DataFrame]:  # type: ignore[no-untyped-def]
+def _live_quotes(  # type: ignore[no-untyped-def]
+    warehouse: WarehouseResource, ingestion: IngestionResource, start, end
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Quotes from the stored Odds API payloads of each day, matched to the schedule."""
     schedule = _schedule(warehouse, start - timedelta(days=1), end + timedelta(days=1))
     dates = schedule.set_index("game_id")["game_date"]
     quotes, bad = [], []
     for day in days(start, end):
         result = quotes_from_payloads(
-            stored_payloads(warehouse, ODDS_API_SOURCE, day), day, schedule
+            stored_payloads(warehouse, ODDS_API_SOURCE, day, ingestion.historical_lookback_hours),
+            day,
+            schedule,
         )
         if not result.quotes.empty:
             quotes.append(result.quotes.assign(game_date=result.quotes["game_id"].map(dates)))
@@ -79,7 +83,7 @@ def odds_snapshots(
 ) -> dg.MaterializeResult:
     start, end = partition_dates(context)
     if ingestion.uses_odds_api:
-        quotes, payload_bad = _live_quotes(warehouse, start, end)
+        quotes, payload_bad = _live_quotes(warehouse, ingestion, start, end)
     else:
         seasons = archive.seasons_between(start, end)
         books = archive.load_test_books

@@ -8,6 +8,7 @@ same snapshots from the same bytes, and the archive path meets the same normaliz
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -31,6 +32,43 @@ def day_window(day: date) -> tuple[datetime, datetime]:
 
 def local_date(moment: datetime) -> date:
     return moment.astimezone(GAME_ZONE).date()
+
+
+#: How long before a game date its historical walk starts unless configured otherwise.
+DEFAULT_LOOKBACK_HOURS = 24
+
+
+def shared_snapshot_window(
+    day: date, lookback_hours: int = DEFAULT_LOOKBACK_HOURS
+) -> tuple[datetime, datetime]:
+    """The snapshot times a day's historical walk covers.
+
+    A historical snapshot shows the whole board, and the warehouse stores a body once, under
+    the first game date that fetched it. Walks of nearby game dates overlap (each starts a
+    ``lookback_hours`` before its date), so a snapshot stored for another date inside this
+    window is one this day's walk fetches too, and carries this day's games.
+    """
+    start, end = day_window(day)
+    return start - timedelta(hours=lookback_hours), end
+
+
+def overlapping_walk_days(
+    day: date, lookback_hours: int = DEFAULT_LOOKBACK_HOURS
+) -> tuple[date, date]:
+    """The first and last game date whose walk can share a snapshot with ``day``'s."""
+    reach = timedelta(days=1 + math.ceil(lookback_hours / 24))
+    return day - reach, day + reach
+
+
+def snapshot_param(request_params: object) -> datetime | None:
+    """The ``date`` a stored historical request asked for (None for other requests)."""
+    if not isinstance(request_params, dict) or not isinstance(request_params.get("date"), str):
+        return None
+    try:
+        moment = datetime.fromisoformat(request_params["date"].replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
 
 
 def historical_poll_times(
