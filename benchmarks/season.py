@@ -1,6 +1,8 @@
 """The full 2016 backfill (archives -> features, no training) on SQLite and on Postgres.
 
-Each backend runs in a fresh child process so its peak memory is its own. Postgres uses a
+Each backend runs in a fresh child process so its peak memory is its own, recording its run
+in the Dagster instance it is deployed with: the embedded SQLite instance beside the SQLite
+warehouse, Postgres run and event storage beside the Postgres one. Postgres uses a
 scratch database created on the server of ``MLB_ASSETS_BENCH_DATABASE_URL`` (default: the
 local test server) and dropped afterwards. Needs ``MLB_ASSETS_ARCHIVE_DIR``.
 """
@@ -22,7 +24,19 @@ DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 START, END = date(2016, 4, 3), date(2016, 11, 2)
 
 
-def _child(url: str, home: str) -> None:
+def _instance_yaml(dagster_url: str | None) -> str:
+    """The Dagster instance each deployment pairs with its warehouse: the embedded SQLite
+    instance of ``MLB_ASSETS_HOME`` with SQLite, Postgres storage (as ``dagster.yaml`` in
+    production) with Postgres, in a database of its own as in production (Dagster and the
+    warehouse each keep an ``alembic_version`` table)."""
+    config = "telemetry:\n  enabled: false\n"
+    if dagster_url is None:
+        return config
+    plain = dagster_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    return config + f"storage:\n  postgres:\n    postgres_url: {plain}\n"
+
+
+def _child(url: str, home: str, dagster_url: str | None = None) -> None:
     """Run one backfill and print a JSON line with the timings."""
     import resource
 
@@ -32,9 +46,8 @@ def _child(url: str, home: str) -> None:
     from mlb_assets.runner import run_season_backfill
 
     resources = resources_for(url, os.environ["MLB_ASSETS_ARCHIVE_DIR"], home)
-    dagster_home = Path(home) / "dagster"
-    dagster_home.mkdir(exist_ok=True)
-    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    dagster_home = Path(tempfile.mkdtemp(prefix="dagster_", dir=home))
+    (dagster_home / "dagster.yaml").write_text(_instance_yaml(dagster_url))
     started = time.perf_counter()
     result = run_season_backfill(
         START, END, resources=resources, dagster_home=dagster_home, quiet=True
@@ -50,9 +63,16 @@ def _child(url: str, home: str) -> None:
     print(json.dumps({"success": result.success, "wall": wall, "peak_mb": peak_mb, "steps": steps}))
 
 
-def _run_backend(name: str, url: str, warm_home: str) -> None:
+def _run_backend(name: str, url: str, warm_home: str, dagster_url: str | None = None) -> None:
     completed = subprocess.run(
-        [sys.executable, __file__, "--child", url, warm_home],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            url,
+            warm_home,
+            *([dagster_url] if dagster_url else []),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -75,12 +95,16 @@ def main() -> None:
         _run_backend("warmup_sqlite", f"sqlite:///{home}/warmup.sqlite", home)
         _run_backend("sqlite", f"sqlite:///{home}/warehouse.sqlite", home)
         server = os.environ.get("MLB_ASSETS_BENCH_DATABASE_URL", DEFAULT_SERVER)
-        with scratch_database(server, "bench") as url:
-            _run_backend("postgres", url.render_as_string(hide_password=False), home)
+        with (
+            scratch_database(server, "bench") as url,
+            scratch_database(server, "bench_dagster") as dagster_url,
+        ):
+            rendered = [u.render_as_string(hide_password=False) for u in (url, dagster_url)]
+            _run_backend("postgres", *rendered[:1], home, rendered[1])
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        _child(sys.argv[2], sys.argv[3])
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "--child":
+        _child(*sys.argv[2:])
     else:
         main()
