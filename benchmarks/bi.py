@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import scale
 import sqlalchemy as sa
+from common import archive_dir, bench_server
 
 DEFAULT_BOOKS = 100
 DEFAULT_READS = 50
@@ -242,11 +243,10 @@ def main() -> None:
     from mlb_assets.lib.ops.postgres import scratch_database
     from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 
-    if not os.environ.get("MLB_ASSETS_ARCHIVE_DIR"):
-        raise SystemExit("set MLB_ASSETS_ARCHIVE_DIR to the archive mirror")
+    archive_dir()
     books = int(os.environ.get("MLB_ASSETS_BENCH_BI_BOOKS", DEFAULT_BOOKS))
     reads = int(os.environ.get("MLB_ASSETS_BENCH_BI_READS", DEFAULT_READS))
-    server = os.environ.get("MLB_ASSETS_BENCH_DATABASE_URL", scale.DEFAULT_SERVER)
+    server = bench_server()
     with tempfile.TemporaryDirectory() as home, scratch_database(server, "bench") as url:
         rendered = url.render_as_string(hide_password=False)
         built = scale.run_child(rendered, books, home)

@@ -27,8 +27,8 @@ from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
+from common import archive_dir, bench_server
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 START, END = date(2016, 4, 3), date(2016, 11, 2)
 REPEATS = 3
 
@@ -39,7 +39,7 @@ def season_snapshots() -> pd.DataFrame:
     from mlb_assets.lib.snapshots import normalize_by_source
     from mlb_assets.resources.archive import ArchiveResource
 
-    archive = ArchiveResource(archive_dir=os.environ["MLB_ASSETS_ARCHIVE_DIR"])
+    archive = ArchiveResource(archive_dir=archive_dir())
     seasons = archive.seasons_between(START, END)
     snapshots, _ = normalize_by_source(pd.concat([season_quotes(s, START, END) for s in seasons]))
     return snapshots
@@ -51,7 +51,7 @@ def scratch_warehouse() -> Iterator[sa.Engine]:
     from mlb_assets.lib.warehouse import migrate
     from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 
-    server = os.environ.get("MLB_ASSETS_BENCH_DATABASE_URL", DEFAULT_SERVER)
+    server = bench_server()
     with scratch_database(server, "bench") as url:
         engine = create_warehouse_engine(url.render_as_string(hide_password=False))
         try:

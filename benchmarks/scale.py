@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from common import archive_dir, bench_server, peak_rss_mb, step_seconds
+from common import run_child as run_child_json
+
 TABLES = ("odds_snapshots", "line_movements", "market_consensus", "steam_events", "game_features")
 # Steps whose work grows with the number of books (the others read games or archive files
 # only): the two multi-asset steps hold consensus and steam, and the three feature assets.
@@ -63,14 +64,6 @@ def chunks(start: date, end: date, days: int) -> list[tuple[date, date]]:
     return spans
 
 
-def _step_seconds(instance, run_id: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    return {
-        s.step_key: s.end_time - s.start_time
-        for s in instance.get_run_step_stats(run_id)
-        if s.end_time and s.start_time
-    }
-
-
 def _row_counts(url: str) -> dict[str, int]:
     import sqlalchemy as sa
 
@@ -87,17 +80,15 @@ def _row_counts(url: str) -> dict[str, int]:
 
 def build(url: str, books: int, home: str) -> dict[str, object]:
     """Run the backfill over the window at ``books`` books into ``url``; timings and counts."""
-    import resource
-
     import dagster as dg
 
     from mlb_assets.resources import resources_for
     from mlb_assets.resources.archive import ArchiveResource
     from mlb_assets.runner import run_season_backfill
 
-    archive_dir = os.environ["MLB_ASSETS_ARCHIVE_DIR"]
-    archive = ArchiveResource(archive_dir=archive_dir, home=home, load_test_books=books)
-    resources = resources_for(url, archive_dir, home, archive=archive)
+    mirror = archive_dir()
+    archive = ArchiveResource(archive_dir=mirror, home=home, load_test_books=books)
+    resources = resources_for(url, mirror, home, archive=archive)
     dagster_home = Path(home) / f"dagster_{books}"
     dagster_home.mkdir(exist_ok=True)
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
@@ -111,11 +102,10 @@ def build(url: str, books: int, home: str) -> dict[str, object]:
             )
             if not result.success:
                 raise SystemExit(f"backfill {first}..{last} at {books} books failed")
-            for step, seconds in _step_seconds(instance, result.run_id).items():
+            for step, seconds in step_seconds(instance, result.run_id).items():
                 steps[step] = steps.get(step, 0.0) + seconds
     wall = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"wall": wall, "peak_mb": peak_mb, "steps": steps, "rows": _row_counts(url)}
+    return {"wall": wall, "peak_mb": peak_rss_mb(), "steps": steps, "rows": _row_counts(url)}
 
 
 def _child(url: str, books: int, home: str) -> None:
@@ -124,16 +114,7 @@ def _child(url: str, books: int, home: str) -> None:
 
 def run_child(url: str, books: int, home: str) -> dict[str, object]:
     """``build`` in a fresh process, so that its peak memory is its own."""
-    completed = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", url, str(books), home],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        print(completed.stderr[-3000:], file=sys.stderr)
-        raise SystemExit(f"scale benchmark at {books} books failed")
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    return run_child_json(__file__, [url, str(books), home], f"scale benchmark at {books} books")
 
 
 def _book_scaled_seconds(figures: dict[str, object]) -> float:
@@ -163,19 +144,16 @@ def _warm_cache(home: str) -> None:
     from mlb_assets.resources.archive import ArchiveResource
 
     start, end = window()
-    ArchiveResource(archive_dir=os.environ["MLB_ASSETS_ARCHIVE_DIR"], home=home).seasons_between(
-        start, end
-    )
+    ArchiveResource(archive_dir=archive_dir(), home=home).seasons_between(start, end)
 
 
 def main() -> None:
     from mlb_assets.lib.ops.postgres import scratch_database
 
-    if not os.environ.get("MLB_ASSETS_ARCHIVE_DIR"):
-        raise SystemExit("set MLB_ASSETS_ARCHIVE_DIR to the archive mirror")
+    archive_dir()
     start, end = window()
     print(f"scale_window: {start}..{end} ({(end - start).days + 1} game dates)")
-    server = os.environ.get("MLB_ASSETS_BENCH_DATABASE_URL", DEFAULT_SERVER)
+    server = bench_server()
     baseline = None
     with tempfile.TemporaryDirectory() as home:
         _warm_cache(home)

@@ -10,17 +10,16 @@ local test server) and dropped afterwards. Needs ``MLB_ASSETS_ARCHIVE_DIR``.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
+from common import archive_dir, bench_server, peak_rss_mb, run_child, step_seconds
+
 from mlb_assets.lib.ops.postgres import scratch_database
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 START, END = date(2016, 4, 3), date(2016, 11, 2)
 
 
@@ -38,14 +37,12 @@ def _instance_yaml(dagster_url: str | None) -> str:
 
 def _child(url: str, home: str, dagster_url: str | None = None) -> None:
     """Run one backfill and print a JSON line with the timings."""
-    import resource
-
     import dagster as dg
 
     from mlb_assets.resources import resources_for
     from mlb_assets.runner import run_season_backfill
 
-    resources = resources_for(url, os.environ["MLB_ASSETS_ARCHIVE_DIR"], home)
+    resources = resources_for(url, archive_dir(), home)
     dagster_home = Path(tempfile.mkdtemp(prefix="dagster_", dir=home))
     (dagster_home / "dagster.yaml").write_text(_instance_yaml(dagster_url))
     started = time.perf_counter()
@@ -54,33 +51,14 @@ def _child(url: str, home: str, dagster_url: str | None = None) -> None:
     )
     wall = time.perf_counter() - started
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        steps = {
-            s.step_key: s.end_time - s.start_time
-            for s in instance.get_run_step_stats(result.run_id)
-            if s.end_time and s.start_time
-        }
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"success": result.success, "wall": wall, "peak_mb": peak_mb, "steps": steps}))
+        steps = step_seconds(instance, result.run_id)
+    figures = {"success": result.success, "wall": wall, "peak_mb": peak_rss_mb(), "steps": steps}
+    print(json.dumps(figures))
 
 
 def _run_backend(name: str, url: str, warm_home: str, dagster_url: str | None = None) -> None:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--child",
-            url,
-            warm_home,
-            *([dagster_url] if dagster_url else []),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if completed.returncode != 0:
-        print(completed.stderr[-3000:], file=sys.stderr)
-        raise SystemExit(f"season benchmark on {name} failed")
-    figures = json.loads(completed.stdout.strip().splitlines()[-1])
+    arguments = [url, warm_home, *([dagster_url] if dagster_url else [])]
+    figures = run_child(__file__, arguments, f"season benchmark on {name}")
     print(f"season_{name}_wall: {figures['wall']:.2f} s")
     print(f"season_{name}_peak_rss: {figures['peak_mb']:.0f} MB")
     for step, seconds in sorted(figures["steps"].items()):
@@ -88,13 +66,12 @@ def _run_backend(name: str, url: str, warm_home: str, dagster_url: str | None = 
 
 
 def main() -> None:
-    if not os.environ.get("MLB_ASSETS_ARCHIVE_DIR"):
-        raise SystemExit("set MLB_ASSETS_ARCHIVE_DIR to the archive mirror")
+    archive_dir()
     with tempfile.TemporaryDirectory() as home:
         # Parse once so both backends start from the same warm parquet cache.
         _run_backend("warmup_sqlite", f"sqlite:///{home}/warmup.sqlite", home)
         _run_backend("sqlite", f"sqlite:///{home}/warehouse.sqlite", home)
-        server = os.environ.get("MLB_ASSETS_BENCH_DATABASE_URL", DEFAULT_SERVER)
+        server = bench_server()
         with (
             scratch_database(server, "bench") as url,
             scratch_database(server, "bench_dagster") as dagster_url,

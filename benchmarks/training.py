@@ -54,6 +54,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import common
 import pandas as pd
 
 if TYPE_CHECKING:  # the engines load lazily, so run.py starts fast for other benchmarks
@@ -270,9 +271,7 @@ def print_device() -> list[Literal["cpu", "gpu"]]:
 
 
 def main() -> None:
-    archive_dir = os.environ.get("MLB_ASSETS_ARCHIVE_DIR")
-    if not archive_dir:
-        raise SystemExit("set MLB_ASSETS_ARCHIVE_DIR to the archive mirror")
+    archive_dir = common.archive_dir()
     from mlb_assets.defs.models.assets import TrainingConfig
     from mlb_assets.lib.evaluation import time_split
     from mlb_assets.lib.models.h2o_engine import H2O_MAX_MEM_ENV

@@ -25,7 +25,6 @@ import pandas as pd
 import sqlalchemy as sa
 
 PARTITIONED_TABLE = "odds_snapshots"
-PARTITION_COLUMN = "captured_at"
 # Months created beyond the current one, so that a month never starts without its partition.
 MONTHS_AHEAD = 2
 

@@ -125,8 +125,7 @@ def write_quarantine(
     # Undated rows belong to every run that meets them: runs of other partitions may be adding
     # the same ones right now, so these go in with a conflict-tolerant INSERT.
     if undated.any():
-        records = fresh[undated].astype(object).where(fresh[undated].notna(), None)
-        connection.execute(
-            insert_ignoring_duplicates(connection, quarantine), records.to_dict("records")
-        )
+        rows = fresh[undated].astype(object)
+        records = rows.where(rows.notna(), None).to_dict("records")
+        connection.execute(insert_ignoring_duplicates(connection, quarantine), records)
     return len(frame)
