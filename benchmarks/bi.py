@@ -16,7 +16,6 @@ plans (EXPLAIN ANALYZE) of the queries the assets and sensors run most on odds_s
 
 from __future__ import annotations
 
-import os
 import statistics
 import tempfile
 import time
@@ -27,8 +26,8 @@ import scale
 import sqlalchemy as sa
 from common import archive_dir, bench_server
 
-DEFAULT_BOOKS = 100
-DEFAULT_READS = 50
+from mlb_assets.config import current
+
 SEED = 7
 
 
@@ -244,8 +243,7 @@ def main() -> None:
     from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 
     archive_dir()
-    books = int(os.environ.get("MLB_ASSETS_BENCH_BI_BOOKS", DEFAULT_BOOKS))
-    reads = int(os.environ.get("MLB_ASSETS_BENCH_BI_READS", DEFAULT_READS))
+    books, reads = current().bench_bi_books, current().bench_bi_reads
     server = bench_server()
     with tempfile.TemporaryDirectory() as home, scratch_database(server, "bench") as url:
         rendered = url.render_as_string(hide_password=False)

@@ -4,26 +4,25 @@ a child process whose peak memory is its own, and a run's seconds per step."""
 from __future__ import annotations
 
 import json
-import os
 import resource
 import subprocess
 import sys
 from pathlib import Path
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from mlb_assets.config import current
 
 
 def archive_dir() -> str:
     """``MLB_ASSETS_ARCHIVE_DIR``; a benchmark without the mirror stops with a clear message."""
-    path = os.environ.get("MLB_ASSETS_ARCHIVE_DIR")
+    path = current().archive_dir
     if not path:
         raise SystemExit("set MLB_ASSETS_ARCHIVE_DIR to the archive mirror")
-    return path
+    return str(path)
 
 
 def bench_server() -> str:
     """The Postgres server scratch databases are made on (``MLB_ASSETS_BENCH_DATABASE_URL``)."""
-    return os.environ.get("MLB_ASSETS_BENCH_DATABASE_URL", DEFAULT_SERVER)
+    return current().bench_database_url
 
 
 def peak_rss_mb() -> float:

@@ -22,7 +22,6 @@ Environment: ``MLB_ASSETS_ARCHIVE_DIR`` (required); ``MLB_ASSETS_BENCH_DATABASE_
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import time
@@ -31,6 +30,8 @@ from pathlib import Path
 
 from common import archive_dir, bench_server, peak_rss_mb, step_seconds
 from common import run_child as run_child_json
+
+from mlb_assets.config import current
 
 TABLES = ("odds_snapshots", "line_movements", "market_consensus", "steam_events", "game_features")
 # Steps whose work grows with the number of books (the others read games or archive files
@@ -46,13 +47,12 @@ BOOK_SCALED = (
 
 
 def window() -> tuple[date, date]:
-    start = os.environ.get("MLB_ASSETS_BENCH_SCALE_START", "2016-05-01")
-    end = os.environ.get("MLB_ASSETS_BENCH_SCALE_END", "2016-05-07")
-    return date.fromisoformat(start), date.fromisoformat(end)
+    config = current()
+    return date.fromisoformat(config.bench_scale_start), date.fromisoformat(config.bench_scale_end)
 
 
 def scales() -> list[int]:
-    return [int(s) for s in os.environ.get("MLB_ASSETS_BENCH_SCALES", "1,10,100").split(",")]
+    return [int(s) for s in current().bench_scales.split(",")]
 
 
 def chunks(start: date, end: date, days: int) -> list[tuple[date, date]]:
@@ -93,7 +93,7 @@ def build(url: str, books: int, home: str) -> dict[str, object]:
     dagster_home.mkdir(exist_ok=True)
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     steps: dict[str, float] = {}
-    days = int(os.environ.get("MLB_ASSETS_BENCH_SCALE_CHUNK_DAYS", "1"))
+    days = current().bench_scale_chunk_days
     started = time.perf_counter()
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         for first, last in chunks(*window(), days):

@@ -57,14 +57,14 @@ from typing import TYPE_CHECKING, Literal
 import common
 import pandas as pd
 
+from mlb_assets.config import current, process_environment
+
 if TYPE_CHECKING:  # the engines load lazily, so run.py starts fast for other benchmarks
     from mlb_assets.defs.models.assets import Engine
     from mlb_assets.resources.models import H2OResource
 
 START, END = date(2016, 4, 3), date(2016, 11, 2)
 ENGINES: tuple[Engine, ...] = ("h2o", "autogluon")
-BUDGET_ENV = "MLB_ASSETS_BENCH_TRAIN_SECONDS"
-DEFAULT_BUDGET_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class Outcome:
 
 
 def budget_seconds() -> int:
-    return int(os.environ.get(BUDGET_ENV) or DEFAULT_BUDGET_SECONDS)
+    return current().bench_train_seconds
 
 
 def cpu_model() -> str:
@@ -117,22 +117,16 @@ def scratch_home() -> Iterator[Path]:
     """A temporary MLB_ASSETS_HOME that also receives every temporary file (H2O's scratch
     space and logs, AutoGluon's folders), restored and removed afterwards: run.py runs the
     benchmarks in one process, so nothing may leak into the next one."""
-    saved_env = {name: os.environ.get(name) for name in ("MLB_ASSETS_HOME", "TMPDIR")}
     saved_tempdir = tempfile.tempdir
     with tempfile.TemporaryDirectory(prefix="mlb_assets_bench_training_") as folder:
         home = Path(folder)
         (home / "tmp").mkdir()
-        os.environ["MLB_ASSETS_HOME"] = str(home)
-        os.environ["TMPDIR"] = tempfile.tempdir = str(home / "tmp")
+        tempfile.tempdir = str(home / "tmp")
         try:
-            yield home
+            with process_environment(MLB_ASSETS_HOME=str(home), TMPDIR=str(home / "tmp")):
+                yield home
         finally:
             tempfile.tempdir = saved_tempdir
-            for name, value in saved_env.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 def season_training_set(resources: Mapping[str, object]) -> tuple[pd.DataFrame, dict]:
@@ -274,7 +268,6 @@ def main() -> None:
     archive_dir = common.archive_dir()
     from mlb_assets.defs.models.assets import TrainingConfig
     from mlb_assets.lib.evaluation import time_split
-    from mlb_assets.lib.models.h2o_engine import H2O_MAX_MEM_ENV
     from mlb_assets.resources import resources_for
     from mlb_assets.resources.models import H2OResource
 
@@ -282,7 +275,7 @@ def main() -> None:
     print(f"training_budget: {budget_seconds()} s per engine and device", flush=True)
     with scratch_home() as home:
         # The run's own JVM gets the heap the project's setting names (default 2G).
-        h2o = H2OResource(max_mem=os.environ.get(H2O_MAX_MEM_ENV) or "2G")
+        h2o = H2OResource(max_mem=current().h2o_max_mem)
         url = f"sqlite:///{home / 'warehouse.sqlite'}"
         resources = resources_for(url, archive_dir, str(home), h2o=h2o)
         frame, meta = season_training_set(resources)

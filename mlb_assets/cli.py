@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from mlb_assets.lib import settings
+from mlb_assets.config import Config, ConfigError, child_environment, current, prepare_process
 
 DEMO_SEASON = 2016
 REPLAY_SERVER = "replay-server"
@@ -32,11 +31,16 @@ def _print_table(rows: Sequence[tuple[str, object]]) -> None:
         print(f"  {name:<{width}}  {value}")
 
 
-def cmd_migrate(args: argparse.Namespace) -> int:
+def _url(args: argparse.Namespace, config: Config) -> str:
+    """The warehouse URL: ``--database-url`` when given, else the configured one."""
+    return args.database_url or config.warehouse_url
+
+
+def cmd_migrate(args: argparse.Namespace, config: Config) -> int:
     from mlb_assets.lib.warehouse import migrate
     from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
 
-    url = settings.database_url(args.database_url)
+    url = _url(args, config)
     engine = create_warehouse_engine(url)
     before = migrate.current_revision(engine)
     migrate.upgrade(engine, args.revision)
@@ -47,18 +51,18 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 BI_PASSWORD_ENV = "MLB_ASSETS_BI_PASSWORD"
 
 
-def cmd_bi_user(args: argparse.Namespace) -> int:
+def cmd_bi_user(args: argparse.Namespace, config: Config) -> int:
     from mlb_assets.lib.warehouse import migrate
     from mlb_assets.lib.warehouse.bi import BI_ROLE, ensure_bi_login
     from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
 
-    url = settings.database_url(args.database_url)
+    url = _url(args, config)
     engine = create_warehouse_engine(url)
     if engine.dialect.name != "postgresql":
         print("bi-user needs a Postgres warehouse (SQLite has no roles)", file=sys.stderr)
         return 2
     migrate.upgrade(engine)  # the group role comes with the migrations
-    password = os.environ.get(BI_PASSWORD_ENV) or None
+    password = config.bi_password
     with engine.begin() as connection:
         ensure_bi_login(connection, args.name, password)
     how = "with the password from " + BI_PASSWORD_ENV if password else "without a password"
@@ -66,10 +70,11 @@ def cmd_bi_user(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_seasons(args: argparse.Namespace) -> int:
+def cmd_seasons(args: argparse.Namespace, config: Config) -> int:
     from mlb_assets.lib.archives.catalog import ArchiveCatalog
 
-    root = settings.archive_dir(args.archive_dir)
+    raw = args.archive_dir or config.archive_dir
+    root = Path(raw).expanduser().resolve() if raw else None
     if root is None:
         print("no archive mirror configured (set MLB_ASSETS_ARCHIVE_DIR or pass --archive-dir)")
         return 2
@@ -78,22 +83,21 @@ def cmd_seasons(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_summary(args: argparse.Namespace) -> int:
+def cmd_summary(args: argparse.Namespace, config: Config) -> int:
     from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
     from mlb_assets.lib.warehouse.summary import table_counts
 
-    url = settings.database_url(args.database_url)
+    url = _url(args, config)
     print(f"warehouse {safe_url(url)}")
     _print_table(list(table_counts(create_warehouse_engine(url)).items()))
     return 0
 
 
-def _season_range(first_season: int, season: int) -> tuple[date, date]:
+def _season_range(config: Config, first_season: int, season: int) -> tuple[date, date]:
     """From the first game of ``first_season`` to the last game of ``season``."""
-    from mlb_assets.resources.archive import ArchiveResource
+    from mlb_assets.resources import build_resources
 
-    # Outside a run, the resource reads its settings straight from the environment.
-    archive = ArchiveResource()
+    archive = build_resources(config)["archive"]
     last = archive.season(season).games
     if last.empty:
         raise SystemExit(f"no archive data found for season {season}")
@@ -126,12 +130,14 @@ def _print_models(result) -> None:  # type: ignore[no-untyped-def]
         print(f"\n  {evaluation['verdict']}")
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
+def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     if args.database_url:
-        os.environ[settings.DATABASE_URL_ENV] = args.database_url
-    home = settings.home_dir()
+        config = config.with_values(database_url=args.database_url)
+    home = config.home_path
+    home.mkdir(parents=True, exist_ok=True)
     from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
     from mlb_assets.lib.warehouse.summary import table_counts
+    from mlb_assets.resources import build_resources
     from mlb_assets.runner import (
         BETTING_BACKTEST_JOB,
         run_models,
@@ -139,7 +145,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         run_season_backfill,
     )
 
-    url = settings.database_url()
+    resources = build_resources(config)
+    url = config.warehouse_url
     started = time.perf_counter()
     print(f"mlb-assets demo: season {args.season} -> warehouse {safe_url(url)}")
     print(f"state directory {home} (runs visible with `mlb-assets ui`)")
@@ -147,15 +154,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.history_from < args.season:
         # History seasons run on an ephemeral instance: a recorded run writes one event per
         # partition and asset, minutes for six seasons of daily partitions on SQLite.
-        start, end = _season_range(args.history_from, args.season - 1)
+        start, end = _season_range(config, args.history_from, args.season - 1)
         print(f"loading history {start}..{end} as one run (not recorded in the UI)")
-        history = run_season_backfill(start, end, quiet=True)
+        history = run_season_backfill(start, end, resources=resources, quiet=True)
         if not history.success:
             print(f"history run {history.run_id} FAILED", file=sys.stderr)
             return 1
-    start, end = _season_range(args.season, args.season)
+    start, end = _season_range(config, args.season, args.season)
     print(f"backfilling {start}..{end} as one run (recorded: `mlb-assets ui` shows it)")
-    result = run_season_backfill(start, end, dagster_home=dagster_home, quiet=args.quiet)
+    result = run_season_backfill(
+        start, end, dagster_home=dagster_home, resources=resources, quiet=args.quiet
+    )
     if not result.success:
         print(f"backfill run {result.run_id} FAILED", file=sys.stderr)
         return 1
@@ -172,6 +181,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     train_before = f"{args.season}-01-01"
     models = run_models(
         dagster_home=dagster_home,
+        resources=resources,
         training={"time_budget_seconds": args.train_seconds, "train_before": train_before},
         evaluation={"season": args.season, "time_budget_seconds": args.eval_seconds},
         quiet=args.quiet,
@@ -182,7 +192,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _print_models(models)
     print(f"\nbetting {start}..{end}: predictions, picks, ledger, rollups, reporting views")
     betting = run_partitioned_job(
-        BETTING_BACKTEST_JOB, start, end, dagster_home=dagster_home, quiet=args.quiet
+        BETTING_BACKTEST_JOB,
+        start,
+        end,
+        dagster_home=dagster_home,
+        resources=resources,
+        quiet=args.quiet,
     )
     if not betting.success:
         print(f"betting run {betting.run_id} FAILED", file=sys.stderr)
@@ -210,9 +225,16 @@ def _print_betting(result, season: int) -> None:  # type: ignore[no-untyped-def]
         print(rollups["by_scope"])
 
 
-def cmd_ui(args: argparse.Namespace) -> int:
-    home = settings.home_dir()
-    env = {**os.environ, "DAGSTER_HOME": str(_dagster_home(home))}
+def cmd_doctor(args: argparse.Namespace, config: Config) -> int:
+    from mlb_assets.cli_config import run_doctor
+
+    return run_doctor(config)
+
+
+def cmd_ui(args: argparse.Namespace, config: Config) -> int:
+    import os
+
+    env = child_environment({"DAGSTER_HOME": str(_dagster_home(config.home_path))})
     command = ["dagster", "dev", "-m", "mlb_assets.definitions", "-p", str(args.port)]
     print(f"DAGSTER_HOME={env['DAGSTER_HOME']} {' '.join(command)}")
     os.execvpe(command[0], command, env)
@@ -259,7 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--database-url", help="warehouse URL")
     summary.set_defaults(func=cmd_summary)
 
-    # Listed here for the overview; its own parser (lib/replay/server.py) reads its options.
+    # Listed here for the overview; `config` and replay-server parse their own options.
+    sub.add_parser("config", help="print the effective configuration; non-zero if invalid")
+    doctor = sub.add_parser(
+        "doctor", help="check what the configuration points at and say how to fix each failure"
+    )
+    doctor.set_defaults(func=cmd_doctor)
     sub.add_parser(
         "replay-server",
         help="serve the archives as The Odds API v4 and the MLB Stats API on 127.0.0.1",
@@ -287,15 +314,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Progress lines should appear as they happen, also when the output goes to a file.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)
-    # MLflow draws a progress bar per artifact download: noise in a terminal summary.
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["config"]:
+        from mlb_assets.cli_config import cmd_config
+
+        return cmd_config(arguments[1:])
+    try:
+        config = current()
+    except ConfigError as error:
+        print(f"mlb-assets: invalid configuration: {error}", file=sys.stderr)
+        print("run `mlb-assets config` to see every variable and what it allows", file=sys.stderr)
+        return 2
+    prepare_process(config)
     if arguments[:1] == [REPLAY_SERVER]:
         from mlb_assets.lib.replay.server import main as replay_main
 
-        return replay_main(arguments[1:])
+        return replay_main(arguments[1:], archive_dir=config.archive_dir, home=config.home_path)
     args = build_parser().parse_args(arguments)
-    return int(args.func(args))
+    return int(args.func(args, config))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,25 +8,25 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from mlb_assets.lib.ops.backup_plan import (
-    BACKUP_DIR_ENV,
-    BackupPlan,
-    plan_from_env,
-    restore_set,
-    run_backup,
-)
+from mlb_assets.config import Config
+from mlb_assets.lib.ops.backup_plan import BackupPlan, restore_set, run_backup
 from mlb_assets.lib.ops.backup_set import BackupError, find_manifest, manifests
 
+BACKUP_DIR_ENV = "MLB_ASSETS_BACKUP_DIR"
 
-def _plan(args: argparse.Namespace) -> BackupPlan:
-    plan = plan_from_env()
+
+def _plan(args: argparse.Namespace, config: Config) -> BackupPlan:
+    """The plan the nightly backup_job uses: the same resource, from the same configuration."""
+    from mlb_assets.resources import build_resources
+
+    plan = build_resources(config, in_dagster=False)["operations"].backup_plan(config.warehouse_url)
     if args.backup_dir:
         plan = replace(plan, folder=Path(args.backup_dir).expanduser())
     return plan
 
 
-def cmd_backup(args: argparse.Namespace) -> int:
-    plan = _plan(args)
+def cmd_backup(args: argparse.Namespace, config: Config) -> int:
+    plan = _plan(args, config)
     if args.list:
         return _list(plan)
     print(f"backup into {plan.folder}")
@@ -56,8 +56,8 @@ def _list(plan: BackupPlan) -> int:
     return 0
 
 
-def cmd_restore(args: argparse.Namespace) -> int:
-    plan = _plan(args)
+def cmd_restore(args: argparse.Namespace, config: Config) -> int:
+    plan = _plan(args, config)
     try:
         manifest = find_manifest(plan.folder, args.backup)
         if not manifest.ok and not args.force:

@@ -1,10 +1,22 @@
-"""The one Definitions object: each domain's definitions merged, plus shared resources."""
+"""The one Definitions object: each domain's definitions merged, plus shared resources.
+
+The configuration is read first, so that a bad variable stops the load with its own one-line
+message (variable, value, what is allowed) before any domain module is imported. It exits
+rather than raising: a traceback through Dagster's loader would bury that line.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import dagster as dg
+
+from mlb_assets.config import ConfigError, current, prepare_process
+
+try:
+    prepare_process(current())
+except ConfigError as error:
+    raise SystemExit(f"mlb_assets: invalid configuration: {error}") from None
 
 from mlb_assets.defs.betting import definitions as betting
 from mlb_assets.defs.features import definitions as features
@@ -17,8 +29,8 @@ from mlb_assets.resources import build_resources
 
 
 def build_definitions(resources: Mapping[str, object] | None = None) -> dg.Definitions:
-    """Merge the domains; ``resources`` replaces the environment-configured ones (tests)."""
-    shared = dg.Definitions(jobs=JOBS, resources=dict(resources or build_resources()))
+    """Merge the domains; ``resources`` replaces the configured ones (tests)."""
+    shared = dg.Definitions(jobs=JOBS, resources=dict(resources or build_resources(current())))
     return dg.Definitions.merge(
         ingestion.defs,
         markets.defs,

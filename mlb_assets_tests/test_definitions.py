@@ -11,6 +11,7 @@ import dagster as dg
 import pytest
 
 from mlb_assets.cli import main
+from mlb_assets.config import load_config
 from mlb_assets.definitions import build_definitions
 from mlb_assets.resources import build_resources
 
@@ -81,29 +82,27 @@ def test_dagster_definitions_validate(tmp_path: Path) -> None:
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
 
-def test_settings_come_from_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MLB_ASSETS_DATABASE_URL", "postgresql+psycopg://u:secret@h/db")
-    monkeypatch.setenv("MLB_ASSETS_ARCHIVE_DIR", "/mirror")
-    monkeypatch.delenv("MLB_ASSETS_HOME", raising=False)
-    resources = build_resources()
+def test_settings_come_from_environment_variables() -> None:
+    env = {
+        "MLB_ASSETS_DATABASE_URL": "postgresql+psycopg://u:secret@h/db",
+        "MLB_ASSETS_ARCHIVE_DIR": "/mirror",
+        "MLB_ASSETS_ODDS_SOURCE": "odds_api",
+    }
+    resources = build_resources(load_config(env))
+    # Secrets stay environment references, resolved in the run; plain values are typed.
     assert resources["warehouse"].database_url == dg.EnvVar("MLB_ASSETS_DATABASE_URL")
-    assert resources["archive"].archive_dir == dg.EnvVar("MLB_ASSETS_ARCHIVE_DIR")
-    assert resources["warehouse"].home is None  # unset -> the embedded default
+    assert resources["archive"].archive_dir == "/mirror"
+    assert resources["ingestion"].odds_source == "odds_api"
+    assert resources["warehouse"].home == str(Path("~/.mlb_assets").expanduser().resolve())
 
 
-def test_h2o_heap_reaches_the_training_jvm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MLB_ASSETS_H2O_MAX_MEM", "6G")
-    assert build_resources()["h2o"].max_mem == dg.EnvVar("MLB_ASSETS_H2O_MAX_MEM")
-    monkeypatch.delenv("MLB_ASSETS_H2O_MAX_MEM")
-    assert build_resources()["h2o"].max_mem == "2G"
+def test_h2o_heap_reaches_the_training_jvm() -> None:
+    assert build_resources(load_config({"MLB_ASSETS_H2O_MAX_MEM": "6G"}))["h2o"].max_mem == "6G"
+    assert build_resources(load_config({}))["h2o"].max_mem == "2G"
 
 
-def test_embedded_default_without_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.delenv("MLB_ASSETS_DATABASE_URL", raising=False)
-    monkeypatch.setenv("MLB_ASSETS_HOME", str(tmp_path))
-    warehouse = build_resources()["warehouse"]
+def test_embedded_default_without_environment(tmp_path: Path) -> None:
+    warehouse = build_resources(load_config({"MLB_ASSETS_HOME": str(tmp_path)}))["warehouse"]
     assert warehouse.database_url is None
     # the resource resolves the home through the environment when Dagster hands it over
     from mlb_assets.resources.warehouse import WarehouseResource

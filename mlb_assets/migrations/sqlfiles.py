@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from mlb_assets.lib.settings import SQL_DIR
+from mlb_assets.lib.settings import sql_dir
 
 
 def apply_postgres_sql(name: str) -> None:
@@ -12,7 +12,7 @@ def apply_postgres_sql(name: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    path = SQL_DIR / "postgres" / name
+    path = sql_dir() / "postgres" / name
     if not path.is_file():
         raise FileNotFoundError(f"Postgres DDL file missing: {path}")
     bind.exec_driver_sql(path.read_text())

@@ -1,77 +1,124 @@
-"""Resources shared by every domain, configured from the environment through ``dg.EnvVar``."""
+"""Resources shared by every domain, built from the one declared configuration.
+
+Plain values come from :class:`mlb_assets.config.Config`, already validated and typed. Secrets
+(and URLs that may carry a password) reach Dagster as ``dg.EnvVar`` so that their values are
+resolved in the run's process and never shown in the UI or stored in run configuration.
+"""
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
 
-from mlb_assets.lib.models.h2o_engine import H2O_MAX_MEM_ENV
-from mlb_assets.lib.settings import ARCHIVE_DIR_ENV, DATABASE_URL_ENV, HOME_ENV
+from mlb_assets.config import Config, load_config, variable
 from mlb_assets.resources.archive import ArchiveResource
-from mlb_assets.resources.betting import BettingResource, betting_from_env
+from mlb_assets.resources.betting import BettingResource
 from mlb_assets.resources.live import (
-    ODDS_SOURCE_ENV,
     BettingSplitsResource,
     IngestionResource,
     MlbStatsResource,
     OddsApiResource,
 )
 from mlb_assets.resources.models import H2OResource, MlflowResource
-from mlb_assets.resources.operations import OPERATIONS_ENV, OperationsResource
+from mlb_assets.resources.operations import OperationsResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
-ODDS_API_KEY_ENV = "ODDS_API_KEY"
-ODDS_API_BASE_URL_ENV = "ODDS_API_BASE_URL"
-MLB_STATS_BASE_URL_ENV = "MLB_STATS_BASE_URL"
-NOW_ENV = "MLB_ASSETS_NOW"
-SPLITS_SOURCE_ENV = "MLB_ASSETS_SPLITS_SOURCE"
+
+def secret(config: Config, name: str, *, in_dagster: bool = True) -> dg.EnvVar | str | None:
+    """A secret field as a resource value: ``dg.EnvVar`` when it came from its variable and
+    the resource goes into Dagster (so the value is resolved in the run and never shown), the
+    value itself otherwise (given on the command line, or a resource used outside a run),
+    None when unset (Dagster fails on an ``EnvVar`` that is unset)."""
+    value = getattr(config, name)
+    if value is None:
+        return None
+    if in_dagster and config.is_set(name):
+        return dg.EnvVar(variable(name).env)
+    return str(value)
 
 
-def env_or_default(name: str, default: str | None = None) -> dg.EnvVar | str | None:
-    """``dg.EnvVar(name)`` when the variable is set, else the embedded default.
-
-    Dagster fails on an ``EnvVar`` that is unset; the embedded defaults are what make a fresh
-    machine work without configuration. Values stay out of the UI either way.
-    """
-    return dg.EnvVar(name) if os.environ.get(name) else default
+def _text(value: object | None) -> str | None:
+    return None if value is None else str(value)
 
 
-def _with_env(resource_class: type, **fields: tuple[str, object]) -> dg.ConfigurableResource:
-    """The resource with each field from its environment variable when set, else its default."""
-    values = {name: env_or_default(env, default) for name, (env, default) in fields.items()}
-    return resource_class(**{k: v for k, v in values.items() if v is not None})
+def _given(**values: object) -> dict[str, object]:
+    """Only the fields that have a value: the resources' own defaults are the declared ones."""
+    return {name: value for name, value in values.items() if value is not None}
 
 
-def build_resources() -> dict[str, dg.ConfigurableResource]:
-    home = env_or_default(HOME_ENV)
+def build_resources(
+    config: Config | None = None, *, in_dagster: bool = True
+) -> dict[str, dg.ConfigurableResource]:
+    """Every resource the definitions use, configured by ``config`` (default: the
+    environment). ``in_dagster=False`` gives secrets as values, for use outside a run (the
+    command line, benchmarks)."""
+    config = config or load_config()
+    home = str(config.home_path)
+
+    def hidden(name: str) -> dg.EnvVar | str | None:
+        return secret(config, name, in_dagster=in_dagster)
+
     return {
-        "warehouse": WarehouseResource(database_url=env_or_default(DATABASE_URL_ENV), home=home),
-        "archive": ArchiveResource(archive_dir=env_or_default(ARCHIVE_DIR_ENV), home=home),
-        "ingestion": _with_env(
-            IngestionResource,
-            odds_source=(ODDS_SOURCE_ENV, None),
-            now_override=(NOW_ENV, None),
+        "warehouse": WarehouseResource(**_given(database_url=hidden("database_url")), home=home),
+        "archive": ArchiveResource(**_given(archive_dir=_text(config.archive_dir)), home=home),
+        "ingestion": IngestionResource(
+            **_given(
+                now_override=config.now.isoformat() if config.now else None,
+                clock_url=config.clock_url,
+            ),
+            odds_source=config.odds_source,
+            historical_interval_minutes=config.historical_interval_minutes,
         ),
-        "odds_api": _with_env(
-            OddsApiResource,
-            base_url=(ODDS_API_BASE_URL_ENV, None),
-            api_key=(ODDS_API_KEY_ENV, None),
+        "odds_api": OddsApiResource(
+            **_given(
+                api_key=hidden("odds_api_key"),
+                bookmakers=",".join(config.odds_api_bookmakers)
+                if config.odds_api_bookmakers
+                else None,
+            ),
+            base_url=config.odds_api_base_url,
+            quota_floor=config.odds_api_quota_floor,
         ),
-        "mlb_stats": _with_env(MlbStatsResource, base_url=(MLB_STATS_BASE_URL_ENV, None)),
-        "splits": _with_env(BettingSplitsResource, source=(SPLITS_SOURCE_ENV, None)),
-        "mlflow": _with_env(
-            MlflowResource,
-            tracking_uri=("MLFLOW_TRACKING_URI", None),
-            registry_uri=("MLFLOW_REGISTRY_URI", None),
-            home=(HOME_ENV, None),
+        "mlb_stats": MlbStatsResource(base_url=config.mlb_stats_base_url),
+        "splits": BettingSplitsResource(source=config.splits_source),
+        "mlflow": MlflowResource(
+            **_given(
+                tracking_uri=hidden("mlflow_tracking_uri"),
+                registry_uri=hidden("mlflow_registry_uri"),
+            ),
+            home=home,
         ),
-        "h2o": _with_env(H2OResource, url=("H2O_URL", None), max_mem=(H2O_MAX_MEM_ENV, None)),
-        "betting": betting_from_env(),
-        "operations": _with_env(
-            OperationsResource,
-            home=(HOME_ENV, None),
-            **{name: (variable, None) for name, variable in OPERATIONS_ENV.items()},
+        "h2o": H2OResource(**_given(url=config.h2o_url), max_mem=config.h2o_max_mem),
+        "betting": BettingResource(
+            **_given(books=",".join(config.betting_books) if config.betting_books else None),
+            kelly_fraction=config.kelly_fraction,
+            max_bet_percent=config.max_bet_percent,
+            min_edge_threshold=config.min_edge_threshold,
+            tier_a=config.tier_a,
+            tier_b=config.tier_b,
+            tier_c=config.tier_c,
+            starting_bankroll=config.starting_bankroll,
+            reference_book=config.reference_book,
+            novig_method=config.novig_method,
+        ),
+        "operations": OperationsResource(
+            **_given(
+                backup_dir=_text(config.backup_dir),
+                mlflow_backend_url=hidden("mlflow_backend_url"),
+                mlflow_artifacts_dir=_text(config.mlflow_artifacts_dir),
+                slack_webhook_url=hidden("slack_webhook_url"),
+                alert_webhook_url=hidden("alert_webhook_url"),
+                alert_webhook_token=hidden("alert_webhook_token"),
+                pushgateway_url=hidden("pushgateway_url"),
+                metrics_textfile=_text(config.metrics_textfile),
+                mlflow_tracking_uri=hidden("mlflow_tracking_uri"),
+                mlflow_registry_uri=hidden("mlflow_registry_uri"),
+            ),
+            home=home,
+            keep_daily=config.backup_keep_daily,
+            keep_weekly=config.backup_keep_weekly,
+            alert_sink=config.alert_sink,
+            dagster_url=config.dagster_url,
+            run_retention_days=config.run_retention_days,
         ),
     }
 

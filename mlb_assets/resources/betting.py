@@ -1,33 +1,19 @@
 """Staking and bankroll configuration for picks and the ledger.
 
-Every field has an environment variable (read when the definitions load; values are not
-secret, so they show in the UI). ``MAX_BET_PERCENT`` is in percent of the bankroll
-(2 means 2%); the edge and tier thresholds are probabilities.
+Every field is declared in ``mlb_assets.config`` (variable, unit, default). ``max_bet_percent``
+is in percent of the bankroll (2 means 2%) as ``MAX_BET_PERCENT`` is; :meth:`staking` turns it
+into the bankroll share the staking functions use. The edge and tier thresholds are
+probabilities.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Literal
 
 import dagster as dg
 
+from mlb_assets.config import default
 from mlb_assets.lib.betting.staking import StakingParams
-
-#: Field name -> environment variable.
-BETTING_ENV = {
-    "kelly_fraction": "KELLY_FRACTION",
-    "max_bet_percent": "MAX_BET_PERCENT",
-    "min_edge_threshold": "MIN_EDGE_THRESHOLD",
-    "tier_a": "SIGNAL_TIER_A",
-    "tier_b": "SIGNAL_TIER_B",
-    "tier_c": "SIGNAL_TIER_C",
-    "starting_bankroll": "STARTING_BANKROLL",
-    "books": "BETTING_BOOKS",
-    "reference_book": "REFERENCE_BOOK",
-    "novig_method": "NOVIG_METHOD",
-}
-_TEXT_FIELDS = {"books", "reference_book", "novig_method"}
 
 
 class BettingResource(dg.ConfigurableResource):
@@ -40,21 +26,21 @@ class BettingResource(dg.ConfigurableResource):
     probability, and the multiplicative no-vig method for the edge.
     """
 
-    kelly_fraction: float = 0.25
-    max_bet_percent: float = 2.0
-    min_edge_threshold: float = 0.03
-    tier_a: float = 0.65
-    tier_b: float = 0.60
-    tier_c: float = 0.55
-    starting_bankroll: float = 10_000.0
+    kelly_fraction: float = default("kelly_fraction")
+    max_bet_percent: float = default("max_bet_percent")
+    min_edge_threshold: float = default("min_edge_threshold")
+    tier_a: float = default("tier_a")
+    tier_b: float = default("tier_b")
+    tier_c: float = default("tier_c")
+    starting_bankroll: float = default("starting_bankroll")
     books: str = ""
-    reference_book: str = "pinnacle"
-    novig_method: Literal["mult", "shin"] = "mult"
+    reference_book: str = default("reference_book")
+    novig_method: Literal["mult", "shin"] = default("novig_method")
 
     def staking(self) -> StakingParams:
         return StakingParams(
             kelly_fraction=self.kelly_fraction,
-            max_bet_percent=self.max_bet_percent / 100.0,
+            max_bet_share=self.max_bet_percent / 100.0,
             min_edge=self.min_edge_threshold,
             tier_a=self.tier_a,
             tier_b=self.tier_b,
@@ -65,25 +51,3 @@ class BettingResource(dg.ConfigurableResource):
         """The books whose prices may be taken; None: every book."""
         books = [book.strip() for book in self.books.split(",") if book.strip()]
         return books or None
-
-
-def betting_from_env(environ: dict[str, str] | None = None) -> BettingResource:
-    """The resource with every field whose environment variable is set taken from it."""
-    environ = dict(os.environ if environ is None else environ)
-    values: dict[str, object] = {}
-    for field, name in BETTING_ENV.items():
-        raw = environ.get(name, "").strip()
-        if not raw:
-            continue
-        if field in _TEXT_FIELDS:
-            values[field] = raw
-            continue
-        try:
-            values[field] = float(raw)
-        except ValueError:
-            raise ValueError(f"{name} must be a number, got {raw!r}") from None
-    resource = BettingResource(**values)
-    resource.staking()  # validates the ranges now, with the variable names in the message
-    if resource.starting_bankroll <= 0:
-        raise ValueError("STARTING_BANKROLL must be positive")
-    return resource

@@ -9,13 +9,13 @@ from typing import Literal
 
 import dagster as dg
 
-from mlb_assets.lib.ingest.live import DEFAULT_LOOKBACK_HOURS
+from mlb_assets.config import default
+from mlb_assets.lib.ingest.live import DEFAULT_LOOKBACK_HOURS, replay_clock_now
 from mlb_assets.lib.mlb_stats.client import MlbStatsClient
-from mlb_assets.lib.odds_api.client import DEFAULT_BASE_URL, OddsApiClient
+from mlb_assets.lib.odds_api.client import OddsApiClient
 from mlb_assets.lib.splits import BettingSplitsSource, splits_source_from_config
 
 OddsSource = Literal["archive", "odds_api"]
-ODDS_SOURCE_ENV = "MLB_ASSETS_ODDS_SOURCE"
 
 
 class IngestionResource(dg.ConfigurableResource):
@@ -26,21 +26,31 @@ class IngestionResource(dg.ConfigurableResource):
     tables through the same normalization.
     """
 
-    odds_source: OddsSource = "archive"
+    odds_source: OddsSource = default("odds_source")
     # Historical backfills walk the historical endpoint at this spacing (each call costs
     # 10 x markets x regions credits); live polling spacing is set by the schedule.
-    historical_interval_minutes: int = 60
+    historical_interval_minutes: int = default("historical_interval_minutes")
     # How long before a game date begins (midnight, America/New_York) a walk starts.
     historical_lookback_hours: int = DEFAULT_LOOKBACK_HOURS
     # The current time as ISO 8601 (``MLB_ASSETS_NOW``); unset means the wall clock. A replay
     # session sets it to the replay server's simulated time so "today" is polled live.
     now_override: str | None = None
+    # A replay server's clock endpoint (``MLB_ASSETS_CLOCK_URL``): "now" is read from it, so
+    # a replay whose clock runs fast moves every process's "today" with it.
+    clock_url: str | None = None
+
+    @property
+    def replays_time(self) -> bool:
+        """Whether "now" is a replay's (fixed or read from a replay server), not the wall's."""
+        return bool(self.now_override or self.clock_url)
 
     @property
     def uses_odds_api(self) -> bool:
         return self.odds_source == "odds_api"
 
     def now(self) -> datetime:
+        if self.clock_url:
+            return replay_clock_now(self.clock_url)
         if not self.now_override:
             return datetime.now(UTC)
         moment = datetime.fromisoformat(self.now_override.replace("Z", "+00:00"))
@@ -55,12 +65,12 @@ class OddsApiResource(dg.ConfigurableResource):
     Point ``base_url`` at ``mlb-assets replay-server`` to run the live code path locally.
     """
 
-    base_url: str = DEFAULT_BASE_URL
+    base_url: str = default("odds_api_base_url")
     api_key: str | None = None
     regions: str = "us"
     markets: str = "h2h,spreads,totals"
     bookmakers: str | None = None
-    quota_floor: int = 50
+    quota_floor: int = default("odds_api_quota_floor")
     timeout_seconds: float = 10.0
     max_retries: int = 4
 
@@ -87,7 +97,7 @@ class OddsApiResource(dg.ConfigurableResource):
 class MlbStatsResource(dg.ConfigurableResource):
     """The public MLB Stats API (``MLB_STATS_BASE_URL``): schedule, pitchers, scores."""
 
-    base_url: str = "https://statsapi.mlb.com"
+    base_url: str = default("mlb_stats_base_url")
     timeout_seconds: float = 10.0
     max_retries: int = 3
 
@@ -104,7 +114,7 @@ class BettingSplitsResource(dg.ConfigurableResource):
     unset or "none" means no splits data, and the split features are null.
     """
 
-    source: str | None = None
+    source: str | None = default("splits_source")
 
     def splits_source(self) -> BettingSplitsSource:
         return splits_source_from_config(self.source)

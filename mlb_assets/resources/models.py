@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from mlb_assets.config import default
 from mlb_assets.lib import settings
-from mlb_assets.lib.models.tracking import MlflowSettings, embedded
+from mlb_assets.lib.models.tracking import MlflowSettings, store_settings
 
 
 class MlflowResource(dg.ConfigurableResource):
@@ -19,14 +20,7 @@ class MlflowResource(dg.ConfigurableResource):
 
     def settings(self) -> MlflowSettings:
         home = settings.home_dir(self.home)
-        if not self.tracking_uri:
-            return embedded(home)
-        return MlflowSettings(
-            tracking_uri=self.tracking_uri,
-            registry_uri=self.registry_uri or self.tracking_uri,
-            artifact_root=None,
-            home=home,
-        )
+        return store_settings(home, self.tracking_uri, self.registry_uri)
 
 
 class H2OResource(dg.ConfigurableResource):
@@ -34,5 +28,5 @@ class H2OResource(dg.ConfigurableResource):
     a URL (``H2O_URL``) connects to an existing, possibly multi-node, cluster."""
 
     url: str | None = None
-    max_mem: str = "2G"
+    max_mem: str = default("h2o_max_mem")
     nthreads: int = -1

@@ -1,7 +1,7 @@
 """Operations configuration: backups, alert delivery and metrics export.
 
-Each field has the environment variable the command line reads too (see the lib modules
-for their meaning), so ``mlb-assets backup`` and the nightly ``backup_job`` agree.
+Each field is declared in ``mlb_assets.config``; the command line builds this resource from
+the same configuration, so ``mlb-assets backup`` and the nightly ``backup_job`` agree.
 Webhook URLs and tokens are secrets: they arrive through ``dg.EnvVar`` and are never shown
 in the UI, logs or error messages.
 """
@@ -13,26 +13,12 @@ from pathlib import Path
 
 import dagster as dg
 
+from mlb_assets.config import default
 from mlb_assets.lib import settings
-from mlb_assets.lib.models.tracking import from_env as mlflow_from_env
+from mlb_assets.lib.models.tracking import store_settings
 from mlb_assets.lib.ops import alerts, backup_plan
 from mlb_assets.lib.ops.backup_plan import BackupPlan
-
-#: Field name -> environment variable.
-OPERATIONS_ENV = {
-    "backup_dir": backup_plan.BACKUP_DIR_ENV,
-    "keep_daily": backup_plan.KEEP_DAILY_ENV,
-    "keep_weekly": backup_plan.KEEP_WEEKLY_ENV,
-    "mlflow_backend_url": backup_plan.MLFLOW_BACKEND_ENV,
-    "mlflow_artifacts_dir": backup_plan.MLFLOW_ARTIFACTS_ENV,
-    "alert_sink": "MLB_ASSETS_ALERT_SINK",
-    "slack_webhook_url": "SLACK_WEBHOOK_URL",
-    "alert_webhook_url": "MLB_ASSETS_ALERT_WEBHOOK_URL",
-    "alert_webhook_token": "MLB_ASSETS_ALERT_WEBHOOK_TOKEN",
-    "pushgateway_url": "MLB_ASSETS_PUSHGATEWAY_URL",
-    "metrics_textfile": "MLB_ASSETS_METRICS_TEXTFILE",
-    "dagster_url": "MLB_ASSETS_DAGSTER_URL",
-}
+from mlb_assets.lib.ops.retention import RunRetention
 
 
 class OperationsResource(dg.ConfigurableResource):
@@ -42,17 +28,21 @@ class OperationsResource(dg.ConfigurableResource):
 
     home: str | None = None
     backup_dir: str | None = None
-    keep_daily: int = 7
-    keep_weekly: int = 4
+    keep_daily: int = default("backup_keep_daily")
+    keep_weekly: int = default("backup_keep_weekly")
     mlflow_backend_url: str | None = None
     mlflow_artifacts_dir: str | None = None
-    alert_sink: str = "log"
+    # The MLflow store the backups cover (the same variables as MlflowResource's).
+    mlflow_tracking_uri: str | None = None
+    mlflow_registry_uri: str | None = None
+    alert_sink: str = default("alert_sink")
     slack_webhook_url: str | None = None
     alert_webhook_url: str | None = None
     alert_webhook_token: str | None = None
     pushgateway_url: str | None = None
     metrics_textfile: str | None = None
-    dagster_url: str = "http://localhost:3000"
+    dagster_url: str = default("dagster_url")
+    run_retention_days: int = default("run_retention_days")
 
     def home_dir(self) -> Path:
         return settings.home_dir(self.home)
@@ -62,7 +52,7 @@ class OperationsResource(dg.ConfigurableResource):
         return backup_plan.backup_plan(
             home=home,
             warehouse_url=warehouse_url,
-            mlflow=mlflow_from_env(home),
+            mlflow=store_settings(home, self.mlflow_tracking_uri, self.mlflow_registry_uri),
             folder=self.backup_dir,
             mlflow_backend_url=self.mlflow_backend_url,
             mlflow_artifacts_dir=self.mlflow_artifacts_dir,
@@ -72,20 +62,24 @@ class OperationsResource(dg.ConfigurableResource):
 
     def sink(self, logger: logging.Logger | None = None) -> alerts.AlertSink:
         values = {
-            OPERATIONS_ENV[name]: value
-            for name in ("alert_sink", "slack_webhook_url", "alert_webhook_url")
-            if (value := getattr(self, name))
+            variable: value
+            for variable, value in (
+                (alerts.SINK_ENV, self.alert_sink),
+                (alerts.SLACK_URL_ENV, self.slack_webhook_url),
+                (alerts.WEBHOOK_URL_ENV, self.alert_webhook_url),
+                (alerts.WEBHOOK_TOKEN_ENV, self.alert_webhook_token),
+            )
+            if value
         }
-        if self.alert_webhook_token:
-            values[OPERATIONS_ENV["alert_webhook_token"]] = self.alert_webhook_token
         return alerts.sink_from_env(values, logger=logger)
 
-    def metrics_env(self) -> dict[str, str]:
-        textfile = self.metrics_textfile or str(self.home_dir() / "metrics" / "mlb_assets.prom")
-        values = {OPERATIONS_ENV["metrics_textfile"]: textfile}
-        if self.pushgateway_url:
-            values[OPERATIONS_ENV["pushgateway_url"]] = self.pushgateway_url
-        return values
+    def metrics_destination(self) -> tuple[str | None, Path]:
+        """The Pushgateway URL (None: none) and the text file used without one."""
+        textfile = self.metrics_textfile or self.home_dir() / "metrics" / "mlb_assets.prom"
+        return self.pushgateway_url or None, Path(textfile).expanduser()
+
+    def run_retention(self) -> RunRetention:
+        return RunRetention(self.run_retention_days)
 
     def run_url(self, run_id: str) -> str:
         return f"{self.dagster_url.rstrip('/')}/runs/{run_id}"

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 import pytest
 
+from mlb_assets.config import ConfigError, load_config
 from mlb_assets.defs.operations.retention import purge_finished_runs, run_retention_job
-from mlb_assets.lib.ops.retention import RunRetention, retention_from_env
+from mlb_assets.lib.ops.retention import RunRetention
+from mlb_assets.resources import build_resources
 
 
 @dg.op
@@ -42,23 +44,29 @@ def test_old_finished_runs_are_purged_with_their_logs() -> None:
         assert messages and "3 runs" in messages[-1]
 
 
-def test_retention_job_keeps_recent_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MLB_ASSETS_RUN_RETENTION_DAYS", "30")
+def test_retention_job_keeps_recent_runs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    config = load_config({"MLB_ASSETS_RUN_RETENTION_DAYS": "30", "MLB_ASSETS_HOME": str(tmp_path)})
+    operations = build_resources(config)["operations"]
+    assert operations.run_retention() == RunRetention(30)  # type: ignore[attr-defined]
     with dg.instance_for_test() as instance:
         earlier = _tiny_job.execute_in_process(instance=instance).run_id
-        result = run_retention_job.execute_in_process(instance=instance)
+        result = run_retention_job.execute_in_process(
+            instance=instance, resources={"operations": operations}
+        )
         assert result.success
         assert result.output_for_node("purge_old_runs") == 0
         assert instance.has_run(earlier)
 
 
 def test_retention_window_from_the_environment() -> None:
-    assert retention_from_env({}) == RunRetention(90)
-    assert retention_from_env({"MLB_ASSETS_RUN_RETENTION_DAYS": " 14 "}).keep_days == 14
+    assert load_config({}).run_retention_days == 90
+    assert load_config({"MLB_ASSETS_RUN_RETENTION_DAYS": " 14 "}).run_retention_days == 14
     now = datetime(2026, 6, 1, tzinfo=UTC)
     assert RunRetention(30).cutoff(now) == datetime(2026, 5, 2, tzinfo=UTC)
-    with pytest.raises(ValueError, match="whole number"):
-        retention_from_env({"MLB_ASSETS_RUN_RETENTION_DAYS": "ninety"})
+    with pytest.raises(ConfigError, match="whole number"):
+        load_config({"MLB_ASSETS_RUN_RETENTION_DAYS": "ninety"})
+    with pytest.raises(ConfigError, match=">= 7"):
+        load_config({"MLB_ASSETS_RUN_RETENTION_DAYS": "3"})
     with pytest.raises(ValueError, match="at least 7 days"):
         RunRetention(1)
     with pytest.raises(ValueError, match="timezone-aware"):

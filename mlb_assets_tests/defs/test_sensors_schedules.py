@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from mlb_assets.defs.betting.schedules import daily_picks_schedule
 from mlb_assets.defs.ingestion.schedules import morning_schedule_refresh, odds_polling_schedule
 from mlb_assets.defs.ingestion.sensors import settlement_sensor, stale_odds_sensor
 from mlb_assets.lib.warehouse.load import bulk_insert
@@ -118,11 +119,23 @@ def test_schedules_request_today_in_new_york(schedule) -> None:  # type: ignore[
     # 00:30 UTC on the 4th is still the 3rd in New York.
     at = datetime(2016, 4, 4, 0, 30, tzinfo=UTC)
     context = dg.build_schedule_context(
-        scheduled_execution_time=at.astimezone(ZoneInfo("America/New_York"))
+        scheduled_execution_time=at.astimezone(ZoneInfo("America/New_York")),
+        resources={"ingestion": IngestionResource()},
     )
     request = schedule(context)
     assert request.partition_key == "2016-04-03"
     assert schedule.execution_timezone == "America/New_York"
+
+
+@pytest.mark.parametrize("schedule", [odds_polling_schedule, daily_picks_schedule])
+def test_schedules_follow_a_replay_clock(schedule) -> None:  # type: ignore[no-untyped-def]
+    """In a replay the tick's wall-clock date means nothing: the replay's "now" decides."""
+    wall = datetime(2026, 12, 4, 15, 0, tzinfo=UTC).astimezone(ZoneInfo("America/New_York"))
+    replay = IngestionResource(now_override="2016-04-04T03:30:00+00:00")
+    context = dg.build_schedule_context(
+        scheduled_execution_time=wall, resources={"ingestion": replay}
+    )
+    assert schedule(context).partition_key == "2016-04-03"
 
 
 def test_nightly_settlement_settles_yesterday_in_new_york() -> None:

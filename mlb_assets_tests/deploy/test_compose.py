@@ -343,7 +343,10 @@ def test_sql_dir_override_points_migrations_at_a_copied_sql_folder(tmp_path: Pat
 
     copy = tmp_path / "sql"
     copy.mkdir()
-    code = "from mlb_assets.lib.settings import SQL_DIR; print(SQL_DIR)"
+    code = (
+        "from mlb_assets.config import current, prepare_process; prepare_process(current()); "
+        "from mlb_assets.lib.settings import sql_dir; print(sql_dir())"
+    )
     env = {**os.environ, "MLB_ASSETS_SQL_DIR": str(copy)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.stdout.strip() == str(copy), out.stderr

@@ -1,19 +1,26 @@
-"""Staking configuration from the environment."""
+"""Staking configuration: from the environment, through the declared configuration."""
 
 from __future__ import annotations
 
 import pytest
 
-from mlb_assets.resources.betting import BettingResource, betting_from_env
+from mlb_assets.config import ConfigError, load_config
+from mlb_assets.resources import build_resources
+from mlb_assets.resources.betting import BettingResource
+
+
+def _betting(env: dict[str, str]) -> BettingResource:
+    return build_resources(load_config(env))["betting"]  # type: ignore[return-value]
 
 
 def test_defaults_are_the_documented_ones() -> None:
-    params = betting_from_env({}).staking()
+    params = _betting({}).staking()
     assert params.kelly_fraction == 0.25
-    assert params.max_bet_percent == pytest.approx(0.02)  # MAX_BET_PERCENT=2 means 2%
+    assert params.max_bet_share == pytest.approx(0.02)  # MAX_BET_PERCENT=2 means 2%
     assert params.min_edge == 0.03
     assert (params.tier_a, params.tier_b, params.tier_c) == (0.65, 0.60, 0.55)
     assert BettingResource().starting_bankroll == 10_000.0
+    assert BettingResource().staking() == params
 
 
 def test_every_variable_is_read() -> None:
@@ -29,10 +36,10 @@ def test_every_variable_is_read() -> None:
         "REFERENCE_BOOK": "circa",
         "NOVIG_METHOD": "shin",
     }
-    resource = betting_from_env(env)
+    resource = _betting(env)
     params = resource.staking()
     assert params.kelly_fraction == 0.5
-    assert params.max_bet_percent == pytest.approx(0.015)
+    assert params.max_bet_share == pytest.approx(0.015)
     assert params.min_edge == 0.02
     assert (params.tier_a, params.tier_b, params.tier_c) == (0.7, 0.62, 0.56)
     assert resource.starting_bankroll == 500.0
@@ -45,13 +52,16 @@ def test_every_variable_is_read() -> None:
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"KELLY_FRACTION": "a quarter"}, "KELLY_FRACTION must be a number"),
-        ({"KELLY_FRACTION": "1.5"}, "kelly_fraction"),
-        ({"MAX_BET_PERCENT": "0"}, "max_bet_percent"),
-        ({"SIGNAL_TIER_A": "0.5"}, "tier"),
-        ({"STARTING_BANKROLL": "-1"}, "STARTING_BANKROLL"),
+        ({"KELLY_FRACTION": "a quarter"}, r"KELLY_FRACTION='a quarter' is not valid"),
+        ({"KELLY_FRACTION": "1.5"}, r"KELLY_FRACTION='1.5' is not valid: expected a number"),
+        ({"KELLY_FRACTION": "-0.25"}, r"KELLY_FRACTION='-0.25'"),
+        ({"MAX_BET_PERCENT": "0"}, r"MAX_BET_PERCENT='0'"),
+        ({"SIGNAL_TIER_A": "0.5"}, r"expected A >= B >= C"),
+        ({"STARTING_BANKROLL": "-1"}, r"STARTING_BANKROLL='-1'"),
+        ({"NOVIG_METHOD": "power"}, r"NOVIG_METHOD='power' is not valid: expected one of mult"),
     ],
 )
 def test_bad_values_are_refused_with_the_reason(env: dict[str, str], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        betting_from_env(env)
+    with pytest.raises(ConfigError, match=message) as raised:
+        load_config(env)
+    assert len(str(raised.value).splitlines()) == 1

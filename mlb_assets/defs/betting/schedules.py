@@ -1,26 +1,29 @@
-"""Picks through the day, in America/New_York; the cron string is configurable."""
+"""Picks through the day, in America/New_York; the cron string comes from the configuration.
 
-import os
+By default hourly from 10:05 to 22:05 local: every game's decision time (an hour before first
+pitch) is followed by a run that prices it with what was known then.
+"""
 
 import dagster as dg
 
+from mlb_assets.config import current
+from mlb_assets.defs.ingestion.schedules import today_partition
 from mlb_assets.defs.jobs import daily_picks_job
 from mlb_assets.lib.settings import GAME_TIMEZONE
-
-# Hourly from 10:00 to 22:00 local: every game's decision time (an hour before first
-# pitch) is followed by a run that prices it with what was known then.
-PICKS_CRON = os.environ.get("MLB_ASSETS_PICKS_CRON") or "5 10-22 * * *"
+from mlb_assets.resources.live import IngestionResource
 
 
 @dg.schedule(
     job=daily_picks_job,
-    cron_schedule=PICKS_CRON,
+    cron_schedule=current().picks_cron,
     execution_timezone=GAME_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Features, predictions and picks for today, hourly through the game day.",
 )
-def daily_picks_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return dg.RunRequest(partition_key=context.scheduled_execution_time.date().isoformat())
+def daily_picks_schedule(
+    context: dg.ScheduleEvaluationContext, ingestion: IngestionResource
+) -> dg.RunRequest:
+    return dg.RunRequest(partition_key=today_partition(context, ingestion))
 
 
 SCHEDULES = [daily_picks_schedule]

@@ -1,42 +1,52 @@
-"""Polling schedules, in America/New_York; cron strings are configurable by environment."""
+"""Polling schedules, in America/New_York; cron strings come from the configuration.
 
-import os
+By default odds are polled every 10 minutes from 09:00 to 23:50 local (lines move all day and
+close at first pitch) and the schedule is refreshed each morning at 08:00, before lines firm
+up. "Today" is the ingestion clock's date, so a replay polls the replayed day.
+"""
 
 import dagster as dg
 
+from mlb_assets.config import current
 from mlb_assets.defs.jobs import odds_poll_job, schedule_refresh_job
+from mlb_assets.lib.ingest.live import local_date
 from mlb_assets.lib.settings import GAME_TIMEZONE
-
-# Every 10 minutes from 09:00 to 23:50 local: lines move all day and close at first pitch.
-ODDS_POLL_CRON = os.environ.get("MLB_ASSETS_ODDS_POLL_CRON") or "*/10 9-23 * * *"
-# Each morning, before lines firm up: probable pitchers and start times of the day.
-SCHEDULE_REFRESH_CRON = os.environ.get("MLB_ASSETS_SCHEDULE_REFRESH_CRON") or "0 8 * * *"
+from mlb_assets.resources.live import IngestionResource
 
 
-def _today_partition(context: dg.ScheduleEvaluationContext) -> str:
+def today_partition(context: dg.ScheduleEvaluationContext, ingestion: IngestionResource) -> str:
+    """The game date (America/New_York) of the tick: its scheduled time on the wall clock,
+    the replay's "now" when the ingestion clock is a replay's (``MLB_ASSETS_NOW``,
+    ``MLB_ASSETS_CLOCK_URL``)."""
+    if ingestion.replays_time:
+        return local_date(ingestion.now()).isoformat()
     return context.scheduled_execution_time.date().isoformat()
 
 
 @dg.schedule(
     job=odds_poll_job,
-    cron_schedule=ODDS_POLL_CRON,
+    cron_schedule=current().odds_poll_cron,
     execution_timezone=GAME_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Polls today's odds (MLB_ASSETS_ODDS_SOURCE=odds_api) every 10 minutes.",
 )
-def odds_polling_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return dg.RunRequest(partition_key=_today_partition(context))
+def odds_polling_schedule(
+    context: dg.ScheduleEvaluationContext, ingestion: IngestionResource
+) -> dg.RunRequest:
+    return dg.RunRequest(partition_key=today_partition(context, ingestion))
 
 
 @dg.schedule(
     job=schedule_refresh_job,
-    cron_schedule=SCHEDULE_REFRESH_CRON,
+    cron_schedule=current().schedule_refresh_cron,
     execution_timezone=GAME_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description="Refreshes today's schedule and probable pitchers each morning.",
 )
-def morning_schedule_refresh(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return dg.RunRequest(partition_key=_today_partition(context))
+def morning_schedule_refresh(
+    context: dg.ScheduleEvaluationContext, ingestion: IngestionResource
+) -> dg.RunRequest:
+    return dg.RunRequest(partition_key=today_partition(context, ingestion))
 
 
 SCHEDULES = [odds_polling_schedule, morning_schedule_refresh]

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
+from mlb_assets.config import current
 from mlb_assets.defs.jobs import odds_poll_job, settlement_job
 from mlb_assets.lib.ingest.live import local_date
 from mlb_assets.lib.ingest.monitoring import Staleness, dates_ready_to_settle, odds_staleness
@@ -30,7 +31,7 @@ def games_between(warehouse: WarehouseResource, start: date, end: date):  # type
 
 @dg.sensor(
     job=settlement_job,
-    minimum_interval_seconds=300,
+    minimum_interval_seconds=current().settlement_sensor_seconds,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description=(
         "Starts settlement of a game date once every game of it is final, postponed or "
@@ -77,7 +78,7 @@ def todays_staleness(warehouse: WarehouseResource, now: datetime) -> Staleness:
 
 @dg.sensor(
     job=odds_poll_job,
-    minimum_interval_seconds=600,
+    minimum_interval_seconds=current().stale_odds_sensor_seconds,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description=(
         f"On game days, flags odds older than {STALE_ODDS_MINUTES} minutes while games are "

@@ -85,7 +85,7 @@ def quality_rules(frame: pd.DataFrame, betting: BettingResource) -> QualityRules
     return QualityRules(
         known_teams=frozenset(teams),
         known_books=None,
-        max_stake_fraction=betting.max_bet_percent / 100.0,
+        max_stake_fraction=betting.staking().max_bet_share,
     )
 
 

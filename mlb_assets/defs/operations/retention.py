@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from mlb_assets.defs.jobs import KIND_TAG
-from mlb_assets.lib.ops.retention import retention_from_env
+from mlb_assets.resources.operations import OperationsResource
 
 FINISHED_STATUSES = [
     dg.DagsterRunStatus.SUCCESS,
@@ -42,8 +42,10 @@ def purge_finished_runs(
     description="Deletes finished runs (and their event logs) older than "
     "MLB_ASSETS_RUN_RETENTION_DAYS (default 90).",
 )
-def purge_old_runs(context: dg.OpExecutionContext) -> dg.Output[int]:
-    retention = retention_from_env()
+def purge_old_runs(
+    context: dg.OpExecutionContext, operations: OperationsResource
+) -> dg.Output[int]:
+    retention = operations.run_retention()
     before = retention.cutoff(datetime.now(UTC))
     deleted = purge_finished_runs(context.instance, before, log=context.log.info)
     context.log.info(f"run retention: {deleted} runs older than {retention.keep_days} days")

@@ -4,32 +4,33 @@ With the ingestion and betting schedules this makes the whole cycle: odds polled
 minutes (odds_polling_schedule), the morning schedule refresh (morning_schedule_refresh),
 features, predictions and picks hourly before first pitches (daily_picks_schedule), and
 here: odds freshness checked every 10 minutes, last night's settlement with the ledger and
-reporting refresh, the nightly backup and the weekly retraining.
+reporting refresh, the nightly backup and the weekly retraining. Cron strings come from the
+configuration (``mlb_assets.config``).
 """
 
-import os
 from datetime import timedelta
 
 import dagster as dg
 
+from mlb_assets.config import current
 from mlb_assets.defs.jobs import KIND_TAG, models_job, settlement_job
 from mlb_assets.defs.operations.backups import backup_job
 from mlb_assets.defs.operations.checks import odds_fresh
 from mlb_assets.defs.operations.retention import run_retention_job
 from mlb_assets.lib.settings import GAME_TIMEZONE
 
-SCHEDULE_ENV = {
-    "odds_freshness_schedule": ("MLB_ASSETS_FRESHNESS_CRON", "*/10 9-23 * * *"),
-    "nightly_settlement_schedule": ("MLB_ASSETS_SETTLEMENT_CRON", "0 2 * * *"),
-    "nightly_backup_schedule": ("MLB_ASSETS_BACKUP_CRON", "30 3 * * *"),
-    "weekly_retraining_schedule": ("MLB_ASSETS_RETRAIN_CRON", "0 5 * * 1"),
-    "nightly_run_retention_schedule": ("MLB_ASSETS_RUN_RETENTION_CRON", "0 4 * * *"),
+#: Schedule name -> the configuration field holding its cron string.
+SCHEDULE_CRONS = {
+    "odds_freshness_schedule": "freshness_cron",
+    "nightly_settlement_schedule": "settlement_cron",
+    "nightly_backup_schedule": "backup_cron",
+    "weekly_retraining_schedule": "retrain_cron",
+    "nightly_run_retention_schedule": "run_retention_cron",
 }
 
 
 def cron(name: str) -> str:
-    variable, default = SCHEDULE_ENV[name]
-    return os.environ.get(variable) or default
+    return getattr(current(), SCHEDULE_CRONS[name])
 
 
 odds_freshness_job = dg.define_asset_job(

@@ -19,7 +19,7 @@ from mlb_assets.lib.ingest.live import local_date
 from mlb_assets.lib.ops import alerts
 from mlb_assets.lib.ops.backup_set import last_good_backup
 from mlb_assets.lib.ops.collect import warehouse_metrics
-from mlb_assets.lib.ops.metrics import MetricsSnapshot, publish_from_env
+from mlb_assets.lib.ops.metrics import MetricsSnapshot, publish
 from mlb_assets.resources.live import IngestionResource
 from mlb_assets.resources.operations import OperationsResource
 from mlb_assets.resources.warehouse import WarehouseResource
@@ -264,7 +264,8 @@ def metrics_sensor(
     operations: OperationsResource,
 ) -> dg.SkipReason:
     snapshot = collect_metrics(context, warehouse, ingestion, operations)
-    where = publish_from_env(snapshot, env=operations.metrics_env())
+    gateway_url, textfile = operations.metrics_destination()
+    where = publish(snapshot, gateway_url=gateway_url, textfile=textfile)
     return dg.SkipReason(f"metrics published to {where}")
 
 

@@ -23,7 +23,7 @@ class StakingParams:
     tiers A/B/C from the model probability (0.65 / 0.60 / 0.55)."""
 
     kelly_fraction: float = 0.25
-    max_bet_percent: float = 0.02
+    max_bet_share: float = 0.02  # of the bankroll (0.02 = 2%)
     min_edge: float = 0.03
     tier_a: float = 0.65
     tier_b: float = 0.60
@@ -32,8 +32,8 @@ class StakingParams:
     def __post_init__(self) -> None:
         if not 0 < self.kelly_fraction <= 1:
             raise ValueError("kelly_fraction must be in (0, 1]")
-        if not 0 < self.max_bet_percent <= 1:
-            raise ValueError("max_bet_percent must be in (0, 1]")
+        if not 0 < self.max_bet_share <= 1:
+            raise ValueError("max_bet_share must be in (0, 1]")
         if not self.tier_a >= self.tier_b >= self.tier_c:
             raise ValueError("tiers must satisfy tier_a >= tier_b >= tier_c")
 
@@ -71,7 +71,7 @@ def stake_fractions(
     """
     edge = model_prob - market_prob
     full = kelly_fraction(model_prob, price_american)
-    share = (full * params.kelly_fraction).clip(lower=0, upper=params.max_bet_percent)
+    share = (full * params.kelly_fraction).clip(lower=0, upper=params.max_bet_share)
     bet = (edge >= params.min_edge) & (share > 0)
     return pd.DataFrame(
         {

@@ -183,3 +183,25 @@ def quotes_from_payloads(
 def _concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     kept = [f for f in frames if not f.empty]
     return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
+
+
+class ReplayClockError(RuntimeError):
+    """The replay server's clock could not be read."""
+
+
+def replay_clock_now(clock_url: str, *, timeout: float = 5.0) -> datetime:
+    """The simulated "now" of ``mlb-assets replay-server`` (``GET /_replay/clock``)."""
+    import httpx
+
+    try:
+        response = httpx.get(clock_url, timeout=timeout)
+        response.raise_for_status()
+        moment = datetime.fromisoformat(str(response.json()["now"]).replace("Z", "+00:00"))
+    except (httpx.HTTPError, KeyError, ValueError, TypeError) as error:
+        raise ReplayClockError(
+            f"cannot read the replay clock at {clock_url} (MLB_ASSETS_CLOCK_URL): "
+            f"{type(error).__name__}"
+        ) from None
+    if moment.tzinfo is None:
+        raise ReplayClockError(f"the replay clock at {clock_url} returned a naive time")
+    return moment.astimezone(UTC)

@@ -54,8 +54,9 @@ from mlb_assets.lib.models.pyfunc import (
 )
 
 LOGGER = logging.getLogger(__name__)
-# Heap of the Java process that scores a MOJO.
-H2O_MAX_MEM_ENV = "MLB_ASSETS_H2O_MAX_MEM"
+# Heap of the Java process that scores a MOJO (``MLB_ASSETS_H2O_MAX_MEM``, applied once per
+# process by ``config.prepare_process``; a model served outside the project keeps 2G).
+_scoring_heap = "2G"
 MODEL_SUBDIR = "model"
 MOJO_ARTIFACT = "mojo"
 GENMODEL_JAR = "h2o-genmodel.jar"
@@ -408,9 +409,16 @@ def train_h2o(
     )
 
 
+def set_scoring_heap(max_mem: str) -> None:
+    """The heap of the Java processes that score MOJOs in this process, e.g. ``"2G"``."""
+    global _scoring_heap
+    _parse_memory(max_mem)  # refuse a bad size now, not at the first prediction
+    _scoring_heap = max_mem
+
+
 def _java_options() -> str:
     """Options for the Java process that scores: H2O's defaults with a bounded heap."""
-    heap_mb = max(_parse_memory(os.environ.get(H2O_MAX_MEM_ENV) or "2G") >> 20, 64)
+    heap_mb = max(_parse_memory(_scoring_heap) >> 20, 64)
     return f"-Xmx{heap_mb}m -XX:ReservedCodeCacheSize=256m"
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -49,9 +48,19 @@ class DeviceUnavailableError(RuntimeError):
     """A GPU was asked for explicitly and none is visible to this process."""
 
 
+# CUDA_VISIBLE_DEVICES as the configuration read it (``config.prepare_process``): nvidia-smi
+# lists every GPU whatever it says, so a value that hides them all is checked here.
+_cuda_visible_devices: str | None = None
+
+
+def set_cuda_visible_devices(value: str | None) -> None:
+    global _cuda_visible_devices
+    _cuda_visible_devices = value
+
+
 def gpu_visible() -> bool:
     """Whether this process can see an NVIDIA GPU (``nvidia-smi -L`` lists one)."""
-    hidden = os.environ.get("CUDA_VISIBLE_DEVICES")
+    hidden = _cuda_visible_devices
     if hidden is not None and hidden.strip() in {"", "-1", "none", "NoDevFiles"}:
         return False
     executable = shutil.which("nvidia-smi")

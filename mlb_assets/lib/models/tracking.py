@@ -13,7 +13,6 @@ decides where artifacts go.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,11 +21,6 @@ from urllib.parse import urlparse
 import mlflow
 from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
-
-from mlb_assets.lib.settings import home_dir
-
-TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
-REGISTRY_URI_ENV = "MLFLOW_REGISTRY_URI"
 
 _CREDENTIALS = re.compile(r"(?<=://)[^/@]+@")
 
@@ -91,15 +85,17 @@ def embedded(home: Path) -> MlflowSettings:
     )
 
 
-def from_env(home: Path | None = None) -> MlflowSettings:
-    """``MLFLOW_TRACKING_URI`` (and optionally ``MLFLOW_REGISTRY_URI``) or the embedded store."""
-    home = Path(home) if home is not None else home_dir()
-    tracking = os.environ.get(TRACKING_URI_ENV) or None
-    if tracking is None:
+def store_settings(
+    home: Path, tracking_uri: str | None = None, registry_uri: str | None = None
+) -> MlflowSettings:
+    """A server's URIs (the registry defaults to the tracking URI), or the embedded store."""
+    if not tracking_uri:
         return embedded(home)
-    registry = os.environ.get(REGISTRY_URI_ENV) or tracking
     return MlflowSettings(
-        tracking_uri=tracking, registry_uri=registry, artifact_root=None, home=Path(home)
+        tracking_uri=tracking_uri,
+        registry_uri=registry_uri or tracking_uri,
+        artifact_root=None,
+        home=Path(home),
     )
 
 

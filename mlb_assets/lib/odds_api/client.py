@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import random
 import re
 import time
@@ -252,9 +251,9 @@ class OddsApiClient:
         sleep: Callable[[float], None] = time.sleep,
         logger: logging.Logger | None = None,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get(API_KEY_ENV, "")
+        key = api_key or ""
         if not key:
-            raise OddsApiAuthError(f"no API key: pass api_key or set {API_KEY_ENV}")
+            raise OddsApiAuthError(f"no API key: set {API_KEY_ENV}")
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         self._api_key = key

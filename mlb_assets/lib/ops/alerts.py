@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -326,9 +325,7 @@ def _require_http_url(url: str, variable: str) -> None:
         raise ValueError(f"the {variable} URL must be an http(s) URL with a host")
 
 
-def sink_from_env(
-    env: Mapping[str, str] = os.environ, logger: logging.Logger | None = None
-) -> AlertSink:
+def sink_from_env(env: Mapping[str, str], logger: logging.Logger | None = None) -> AlertSink:
     """The sink ``MLB_ASSETS_ALERT_SINK`` names: ``log`` (default), ``slack`` or ``webhook``.
 
     ``slack`` needs ``SLACK_WEBHOOK_URL``; ``webhook`` needs ``MLB_ASSETS_ALERT_WEBHOOK_URL``

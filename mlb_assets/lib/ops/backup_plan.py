@@ -1,4 +1,4 @@
-"""What a backup covers, read from the configuration, and the nightly run over it.
+"""What a backup covers, from explicit settings, and the nightly run over it.
 
 The plan is the one place that decides which databases and folders are backed up and
 where restores go, so the ``backup_job`` and ``mlb-assets backup`` / ``restore`` agree.
@@ -6,7 +6,6 @@ where restores go, so the ``backup_job`` and ``mlb-assets backup`` / ``restore``
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -14,9 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from mlb_assets.lib import settings
 from mlb_assets.lib.models.tracking import MlflowSettings
-from mlb_assets.lib.models.tracking import from_env as mlflow_from_env
 from mlb_assets.lib.ops.backup import apply_retention
 from mlb_assets.lib.ops.backup_set import (
     BackupError,
@@ -32,10 +29,8 @@ from mlb_assets.lib.ops.backup_set import (
 from mlb_assets.lib.warehouse.bi import grant_bi_role
 from mlb_assets.lib.warehouse.engine import safe_url, short_lived_engine
 
-BACKUP_DIR_ENV = "MLB_ASSETS_BACKUP_DIR"
-KEEP_DAILY_ENV = "MLB_ASSETS_BACKUP_KEEP_DAILY"
-KEEP_WEEKLY_ENV = "MLB_ASSETS_BACKUP_KEEP_WEEKLY"
-# With an MLflow tracking *server*, its backend store and artifact folder are named here.
+# With an MLflow tracking *server*, its backend store and artifact folder are named by these
+# variables (declared in mlb_assets.config); messages tell the user which one to set.
 MLFLOW_BACKEND_ENV = "MLB_ASSETS_MLFLOW_BACKEND_URL"
 MLFLOW_ARTIFACTS_ENV = "MLB_ASSETS_MLFLOW_ARTIFACTS_DIR"
 
@@ -117,34 +112,6 @@ def backup_plan(
         keep_weekly=keep_weekly,
         skipped=tuple(skipped),
         restore_targets={WAREHOUSE: warehouse_url, **targets},
-    )
-
-
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
-    if value < 1:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return value
-
-
-def plan_from_env(env: Mapping[str, str] = os.environ, home: Path | None = None) -> BackupPlan:
-    """The plan the environment describes (the same variables the Dagster resources read)."""
-    home = home or settings.home_dir(env.get(settings.HOME_ENV))
-    return backup_plan(
-        home=home,
-        warehouse_url=settings.database_url(env.get(settings.DATABASE_URL_ENV), home),
-        mlflow=mlflow_from_env(home),
-        folder=env.get(BACKUP_DIR_ENV),
-        mlflow_backend_url=env.get(MLFLOW_BACKEND_ENV),
-        mlflow_artifacts_dir=env.get(MLFLOW_ARTIFACTS_ENV),
-        keep_daily=_positive_int(env, KEEP_DAILY_ENV, 7),
-        keep_weekly=_positive_int(env, KEEP_WEEKLY_ENV, 4),
     )
 
 

@@ -17,7 +17,6 @@ grouping label (and Prometheus's target label), which would overwrite a metric's
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -192,7 +191,7 @@ def publish(
 
 def publish_from_env(
     snapshot: MetricsSnapshot,
-    env: Mapping[str, str] = os.environ,
+    env: Mapping[str, str],
     default_textfile: Path | None = None,
 ) -> str:
     """:func:`publish` to ``MLB_ASSETS_PUSHGATEWAY_URL`` or ``MLB_ASSETS_METRICS_TEXTFILE``.

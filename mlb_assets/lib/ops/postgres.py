@@ -6,7 +6,6 @@ on its command line (visible to every user through ``ps``) and never in an error
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import subprocess
@@ -52,7 +51,9 @@ def _tool(name: str) -> str:
 
 
 def _run(arguments: list[str], url: str | URL, action: str) -> None:
-    env = {**os.environ, **libpq_env(url)}
+    # The tool gets exactly the connection it needs and nothing else of this process's
+    # environment (no unrelated secrets); its executable path is already absolute.
+    env = libpq_env(url)
     result = subprocess.run(
         arguments, env=env, capture_output=True, text=True, timeout=DUMP_TIMEOUT_SECONDS
     )

@@ -9,12 +9,9 @@ event log too, so the window must stay longer than any partition anyone wants to
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-RUN_RETENTION_DAYS_ENV = "MLB_ASSETS_RUN_RETENTION_DAYS"
 DEFAULT_RUN_RETENTION_DAYS = 90
 # The shortest window accepted: below it a typo could erase the week's history.
 MIN_RUN_RETENTION_DAYS = 7
@@ -36,14 +33,3 @@ class RunRetention:
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         return now - timedelta(days=self.keep_days)
-
-
-def retention_from_env(env: Mapping[str, str] = os.environ) -> RunRetention:
-    raw = env.get(RUN_RETENTION_DAYS_ENV, "").strip()
-    if not raw:
-        return RunRetention()
-    try:
-        days = int(raw)
-    except ValueError:
-        raise ValueError(f"{RUN_RETENTION_DAYS_ENV} must be a whole number of days") from None
-    return RunRetention(days)

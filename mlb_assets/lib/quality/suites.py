@@ -23,12 +23,6 @@ value in range, which states the grid and the range in one rule.
 
 from __future__ import annotations
 
-import os
-
-# GX releases that ship usage analytics read this at import time; the context is also
-# created with analytics off (see validate.py). Set before the import below.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING

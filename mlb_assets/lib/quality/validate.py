@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -32,9 +31,6 @@ if TYPE_CHECKING:
 
     from mlb_assets.lib.quality.suites import TableSuite
 
-# GX releases that ship usage analytics read this when GX is imported, which happens lazily
-# below; suites.py sets it too for code that imports the suites directly.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 SUITE_TABLES: tuple[str, ...] = (
     "odds_snapshots",

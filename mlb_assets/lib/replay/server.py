@@ -742,16 +742,19 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def server_from_args(args: argparse.Namespace) -> ReplayServer:
-    """Build (not start) the server the options describe."""
+def server_from_args(
+    args: argparse.Namespace, *, archive_dir: Path | None = None, home: Path | None = None
+) -> ReplayServer:
+    """Build (not start) the server the options describe; ``archive_dir`` and ``home`` are
+    the configured defaults (``MLB_ASSETS_ARCHIVE_DIR``, ``MLB_ASSETS_HOME``)."""
     from mlb_assets.lib import settings
 
-    archive = settings.archive_dir(args.archive_dir)
+    archive = settings.archive_dir(args.archive_dir or archive_dir)
     if archive is None or not archive.is_dir():
         raise SystemExit(
             f"no archive mirror: pass --archive-dir or set MLB_ASSETS_ARCHIVE_DIR (got {archive})"
         )
-    cache = Path(args.cache_dir) if args.cache_dir else settings.home_dir() / "cache"
+    cache = Path(args.cache_dir) if args.cache_dir else settings.home_dir(home) / "cache"
     board = OddsBoard.from_archive(archive, args.season, cache_dir=cache)
     start = args.start or board.first_quote_at or datetime.now(UTC)
     server = ReplayServer(
@@ -782,10 +785,16 @@ def mount_mlb_schedule(server: ReplayServer, archive: Path, season: int, cache: 
     server.add_route("/api/v1/schedule", schedule_route(games, server.clock.now))
 
 
-def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stop: threading.Event | None = None,
+    archive_dir: Path | None = None,
+    home: Path | None = None,
+) -> int:
     """``mlb-assets replay-server``: serve until Ctrl-C, SIGTERM or ``stop`` is set."""
     args = parse_args(argv)
-    server = server_from_args(args)
+    server = server_from_args(args, archive_dir=archive_dir, home=home)
     stop = stop or threading.Event()
     with server, _stop_on_signals(stop):
         auth = "no key needed" if args.no_auth else f"apiKey={args.api_key}"

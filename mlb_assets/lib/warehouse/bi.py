@@ -13,10 +13,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from psycopg import sql
 
-from mlb_assets.lib.settings import SQL_DIR
+from mlb_assets.lib.settings import sql_dir
 
 BI_ROLE = "mlb_assets_bi"
-BI_GRANTS_SQL = SQL_DIR / "postgres" / "0005_bi_role.sql"
 _MAX_IDENTIFIER_BYTES = 63
 
 
@@ -100,4 +99,4 @@ def ensure_bi_login(connection: sa.Connection, name: str, password: str | None =
 def grant_bi_role(connection: sa.Connection) -> None:
     """(Re)apply the BI role and its grants, as migration 0005 does: after a restore, which
     leaves grants out because roles belong to the server, not to the dump."""
-    connection.exec_driver_sql(BI_GRANTS_SQL.read_text())
+    connection.exec_driver_sql((sql_dir() / "postgres" / "0005_bi_role.sql").read_text())

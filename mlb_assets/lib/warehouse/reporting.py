@@ -18,10 +18,9 @@ from string import Template
 import pandas as pd
 import sqlalchemy as sa
 
-from mlb_assets.lib.settings import SQL_DIR
+from mlb_assets.lib.settings import sql_dir
 
 REPORTING_SCHEMA = "reporting"
-REPORTING_SQL_DIR = SQL_DIR / "reporting"
 
 
 @dataclass(frozen=True)
@@ -47,7 +46,7 @@ class ReportingView:
 
     def sql(self) -> str:
         """The view's SELECT, without a trailing semicolon."""
-        path = REPORTING_SQL_DIR / f"{self.template or self.name}.sql"
+        path = sql_dir() / "reporting" / f"{self.template or self.name}.sql"
         if not path.is_file():
             raise FileNotFoundError(f"reporting view SQL missing: {path}")
         text = Template(path.read_text()).substitute(dict(self.parameters))

@@ -29,8 +29,17 @@ pytestmark = pytest.mark.filterwarnings("ignore:'n_jobs' has no effect:FutureWar
 # --- device resolution ---------------------------------------------------------------
 
 
-def test_auto_resolves_to_cpu_without_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
+@pytest.fixture
+def hide_gpus():  # type: ignore[no-untyped-def]
+    """CUDA_VISIBLE_DEVICES=-1 as the configuration hands it to the process."""
+    from mlb_assets.lib.models import pyfunc
+
+    pyfunc.set_cuda_visible_devices("-1")
+    yield
+    pyfunc.set_cuda_visible_devices(None)
+
+
+def test_auto_resolves_to_cpu_without_a_gpu(hide_gpus: None) -> None:
     assert gpu_visible() is False
     assert resolve_device("auto") == "cpu"
     assert resolve_device("cpu") == "cpu"
@@ -46,20 +55,18 @@ def test_auto_picks_a_visible_gpu() -> None:
     assert resolve_device("cpu", gpu_available=True) == "cpu"
 
 
-def test_gpu_without_a_gpu_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "-1")
+def test_gpu_without_a_gpu_is_an_error(hide_gpus: None) -> None:
     with pytest.raises(DeviceUnavailableError, match="no GPU is visible"):
         resolve_device("gpu")
     with pytest.raises(ValueError, match="device must be"):
         resolve_device("tpu")
 
 
-def test_engines_refuse_gpu_before_training(monkeypatch: pytest.MonkeyPatch, synthetic, tmp_path):
+def test_engines_refuse_gpu_before_training(hide_gpus: None, synthetic, tmp_path):
     """The check comes first: no cluster is started and nothing is fitted."""
     from mlb_assets.lib.models.autogluon_engine import train_autogluon
     from mlb_assets.lib.models.h2o_engine import train_h2o
 
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")
     train, valid = synthetic
     with pytest.raises(DeviceUnavailableError):
         train_h2o(

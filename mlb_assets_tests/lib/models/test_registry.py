@@ -33,7 +33,7 @@ from mlb_assets.lib.models.tracking import (
     configure,
     embedded,
     ensure_experiment,
-    from_env,
+    store_settings,
 )
 from mlb_assets_tests.lib.models.conftest import (
     FEATURES,
@@ -68,20 +68,16 @@ def test_configure_sets_tracking_and_registry(tmp_path: Path) -> None:
     assert client.search_registered_models() == []
 
 
-def test_production_settings_come_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", "postgresql://mlflow:s3cret@db:5432/mlflow")
-    monkeypatch.delenv("MLFLOW_REGISTRY_URI", raising=False)
-    settings = from_env(tmp_path)
-    assert settings.tracking_uri == settings.registry_uri
-    assert settings.registry_uri == "postgresql://mlflow:s3cret@db:5432/mlflow"
+def test_server_settings_set_both_uris(tmp_path: Path) -> None:
+    server = "postgresql://mlflow:s3cret@db:5432/mlflow"
+    settings = store_settings(tmp_path, server)
+    assert settings.tracking_uri == settings.registry_uri == server
     assert settings.artifact_root is None
     assert "s3cret" not in repr(settings)
-    monkeypatch.setenv("MLFLOW_REGISTRY_URI", "http://registry:5000")
-    assert from_env(tmp_path).registry_uri == "http://registry:5000"
-    monkeypatch.delenv("MLFLOW_TRACKING_URI")
-    assert from_env(tmp_path) == embedded(tmp_path)
+    assert store_settings(tmp_path, server, "http://registry:5000").registry_uri == (
+        "http://registry:5000"
+    )
+    assert store_settings(tmp_path, None) == embedded(tmp_path)
 
 
 def test_ensure_experiment_is_idempotent_and_uses_the_artifact_root(tmp_path: Path) -> None:

@@ -140,12 +140,10 @@ def test_argument_validation(make_client: MakeClient, monkeypatch: pytest.Monkey
         client.historical_odds(datetime(2016, 4, 3))
     with pytest.raises(TypeError):
         client.odds(markets="h2h")
-    monkeypatch.delenv("ODDS_API_KEY", raising=False)
     with pytest.raises(OddsApiAuthError, match="ODDS_API_KEY"):
-        OddsApiClient("http://127.0.0.1:9")
-    monkeypatch.setenv("ODDS_API_KEY", TEST_KEY)
-    with OddsApiClient("http://127.0.0.1:9") as from_env:
-        assert TEST_KEY not in repr(from_env)
+        OddsApiClient("http://127.0.0.1:9")  # lib never falls back to the environment
+    with OddsApiClient("http://127.0.0.1:9", TEST_KEY) as explicit:
+        assert TEST_KEY not in repr(explicit)
 
 
 # --- the quota floor ------------------------------------------------------------------------
