@@ -123,7 +123,7 @@ def host_url(raw: str) -> str:
     return http_url(value if "://" in value else f"http://{value}") and value
 
 
-def database_url(raw: str) -> str:
+def sqlalchemy_url(raw: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -183,7 +183,7 @@ def book_list(raw: str) -> tuple[str, ...]:
     return books
 
 
-def splits_source(raw: str) -> str:
+def splits_source_name(raw: str) -> str:
     from mlb_assets.lib.splits import SPLITS_SOURCES
 
     value = raw.strip().lower()
@@ -262,7 +262,7 @@ class Config:
     database_url: str | None = setting(
         "MLB_ASSETS_DATABASE_URL",
         None,
-        database_url,
+        sqlalchemy_url,
         "warehouse; postgresql+psycopg://user:password@host:5432/db for Postgres",
         group="core",
         secret=True,
@@ -359,7 +359,7 @@ class Config:
     splits_source: str = setting(
         "MLB_ASSETS_SPLITS_SOURCE",
         "none",
-        splits_source,
+        splits_source_name,
         "public betting-splits source; none ships, so split features are null",
         group="live",
     )
@@ -513,7 +513,7 @@ class Config:
     mlflow_backend_url: str | None = setting(
         "MLB_ASSETS_MLFLOW_BACKEND_URL",
         None,
-        database_url,
+        sqlalchemy_url,
         "an MLflow server's backend database, to back up",
         group="operations",
         secret=True,
@@ -679,7 +679,7 @@ class Config:
     bench_database_url: str = setting(
         "MLB_ASSETS_BENCH_DATABASE_URL",
         "postgresql+psycopg://postgres@127.0.0.1:5432/test",
-        database_url,
+        sqlalchemy_url,
         "Postgres server for the benchmarks' scratch databases",
         group="benchmarks",
         secret=True,
@@ -897,10 +897,22 @@ def _cross_checks(config: Config) -> list[str]:
     return problems
 
 
+# Fields whose default depends on another variable: what the default resolves to.
+_EFFECTIVE = {
+    "database_url": "warehouse_url",
+    "backup_dir": "effective_backup_dir",
+    "metrics_textfile": "effective_metrics_textfile",
+}
+
+
 def describe(config: Config) -> Iterator[tuple[Variable, str, str]]:
-    """Each variable with its shown value and where it came from (environment or default)."""
+    """Each variable with its shown value and where it came from (environment or default);
+    a default that depends on another variable is shown resolved."""
     for item in variables():
-        yield item, shown(item, getattr(config, item.name)), config.origin(item.name)
+        value = getattr(config, item.name)
+        if value is None and item.name in _EFFECTIVE:
+            value = getattr(config, _EFFECTIVE[item.name])
+        yield item, shown(item, value), config.origin(item.name)
 
 
 @functools.cache

@@ -111,7 +111,8 @@ def test_embedded_default_without_environment(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["demo", "migrate", "seasons", "summary", "ui", "replay-server", "bi-user"]
+    "command",
+    ["demo", "migrate", "seasons", "summary", "ui", "replay-server", "bi-user", "config", "doctor"],
 )
 def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:

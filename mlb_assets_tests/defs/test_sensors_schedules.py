@@ -89,6 +89,35 @@ def test_settlement_fires_once_per_finished_date(warehouse: WarehouseResource) -
     assert not _evaluate(settlement_sensor, warehouse, now, later.cursor).run_requests
 
 
+def test_a_finished_day_still_showing_games_in_play_is_refreshed_then_settled(
+    warehouse: WarehouseResource,
+) -> None:
+    """The last poll of a day ends before its late games do: the warehouse still shows them
+    in progress after midnight, so the sensor asks for that date's schedule again first."""
+    _insert_games(
+        warehouse,
+        [
+            _game("PIT201604040", "2016-04-04", "final", "2016-04-04 17:05"),
+            _game("SFN201604040", "2016-04-04", "in_progress", "2016-04-05 02:05"),
+        ],
+    )
+    next_morning = datetime(2016, 4, 5, 12, 0, tzinfo=UTC)  # 08:00 on 04-05 in New York
+    refresh = _evaluate(settlement_sensor, warehouse, next_morning, None)
+    (request,) = refresh.run_requests
+    assert (request.job_name, request.partition_key) == ("schedule_refresh", "2016-04-04")
+    assert request.run_key.startswith("refresh-2016-04-04-")
+    assert refresh.cursor is None  # nothing settled yet
+    same_bucket = _evaluate(settlement_sensor, warehouse, next_morning, None)
+    assert same_bucket.run_requests[0].run_key == request.run_key  # deduplicated by Dagster
+
+    _set_status(warehouse, "SFN201604040", "final")
+    settle = _evaluate(settlement_sensor, warehouse, next_morning, None)
+    assert [(r.job_name, r.partition_key) for r in settle.run_requests] == [
+        ("settlement", "2016-04-04")
+    ]
+    assert settle.cursor == "2016-04-04"
+
+
 def test_stale_odds_are_flagged_and_repolled(warehouse: WarehouseResource) -> None:
     _insert_games(warehouse, [_game("PIT201604030", "2016-04-03", "scheduled", "2016-04-03 17:05")])
     captured = pd.Timestamp("2016-04-03 14:00", tz="UTC")
@@ -143,7 +172,9 @@ def test_nightly_settlement_settles_yesterday_in_new_york() -> None:
 
     # 02:00 in New York on 2016-04-05 is 06:00 UTC: the partition is the 4th, New York time.
     at = datetime(2016, 4, 5, 6, 0, tzinfo=UTC).astimezone(ZoneInfo("America/New_York"))
-    context = dg.build_schedule_context(scheduled_execution_time=at)
+    context = dg.build_schedule_context(
+        scheduled_execution_time=at, resources={"ingestion": IngestionResource()}
+    )
     request = nightly_settlement_schedule(context)
     assert request.partition_key == "2016-04-04"
     assert nightly_settlement_schedule.cron_schedule == "0 2 * * *"

@@ -7,9 +7,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from mlb_assets.config import current
-from mlb_assets.defs.jobs import odds_poll_job, settlement_job
+from mlb_assets.defs.jobs import odds_poll_job, schedule_refresh_job, settlement_job
 from mlb_assets.lib.ingest.live import local_date
-from mlb_assets.lib.ingest.monitoring import Staleness, dates_ready_to_settle, odds_staleness
+from mlb_assets.lib.ingest.monitoring import (
+    Staleness,
+    date_to_refresh,
+    dates_ready_to_settle,
+    odds_staleness,
+)
 from mlb_assets.lib.warehouse.load import read_frame
 from mlb_assets.lib.warehouse.schema import games, odds_snapshots
 from mlb_assets.resources.live import IngestionResource
@@ -19,6 +24,8 @@ from mlb_assets.resources.warehouse import WarehouseResource
 # every archived date a backfill ever loaded.
 SETTLEMENT_LOOKBACK_DAYS = 7
 STALE_ODDS_MINUTES = 30
+# A past date whose games the warehouse still shows unfinished is read again this often.
+REFRESH_EVERY_MINUTES = 30
 
 
 def games_between(warehouse: WarehouseResource, start: date, end: date):  # type: ignore[no-untyped-def]
@@ -30,12 +37,14 @@ def games_between(warehouse: WarehouseResource, start: date, end: date):  # type
 
 
 @dg.sensor(
-    job=settlement_job,
+    jobs=[settlement_job, schedule_refresh_job],
     minimum_interval_seconds=current().settlement_sensor_seconds,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description=(
         "Starts settlement of a game date once every game of it is final, postponed or "
-        "cancelled; the cursor holds the last settled date, so each date settles once."
+        "cancelled; the cursor holds the last settled date, so each date settles once. A past "
+        "date whose games still show in play is refreshed (schedule_refresh) first, at most "
+        f"every {REFRESH_EVERY_MINUTES} minutes."
     ),
 )
 def settlement_sensor(
@@ -43,17 +52,37 @@ def settlement_sensor(
     warehouse: WarehouseResource,
     ingestion: IngestionResource,
 ) -> dg.SensorResult:
-    today = local_date(ingestion.now())
+    now = ingestion.now()
+    today = local_date(now)
     after = date.fromisoformat(context.cursor) if context.cursor else None
     start = (after + timedelta(days=1)) if after else today - timedelta(SETTLEMENT_LOOKBACK_DAYS)
-    ready = dates_ready_to_settle(games_between(warehouse, start, today), after=after, today=today)
-    if not ready:
+    known = games_between(warehouse, start, today)
+    ready = dates_ready_to_settle(known, after=after, today=today)
+    if ready:
+        return dg.SensorResult(
+            run_requests=[
+                dg.RunRequest(
+                    job_name=settlement_job.name,
+                    partition_key=d.isoformat(),
+                    run_key=f"settlement-{d}",
+                )
+                for d in ready
+            ],
+            cursor=ready[-1].isoformat(),
+        )
+    stale = date_to_refresh(known, after=after, today=today)
+    if stale is None:
         return dg.SensorResult(skip_reason=f"no finished game date after {after or start}")
+    # One refresh per date and time bucket (of the ingestion clock, so replays work too).
+    bucket = int(now.timestamp() // (REFRESH_EVERY_MINUTES * 60))
     return dg.SensorResult(
         run_requests=[
-            dg.RunRequest(partition_key=d.isoformat(), run_key=f"settlement-{d}") for d in ready
-        ],
-        cursor=ready[-1].isoformat(),
+            dg.RunRequest(
+                job_name=schedule_refresh_job.name,
+                partition_key=stale.isoformat(),
+                run_key=f"refresh-{stale}-{bucket}",
+            )
+        ]
     )
 
 

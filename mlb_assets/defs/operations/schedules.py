@@ -8,16 +8,18 @@ reporting refresh, the nightly backup and the weekly retraining. Cron strings co
 configuration (``mlb_assets.config``).
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import dagster as dg
 
 from mlb_assets.config import current
+from mlb_assets.defs.ingestion.schedules import today_partition
 from mlb_assets.defs.jobs import KIND_TAG, models_job, settlement_job
 from mlb_assets.defs.operations.backups import backup_job
 from mlb_assets.defs.operations.checks import odds_fresh
 from mlb_assets.defs.operations.retention import run_retention_job
 from mlb_assets.lib.settings import GAME_TIMEZONE
+from mlb_assets.resources.live import IngestionResource
 
 #: Schedule name -> the configuration field holding its cron string.
 SCHEDULE_CRONS = {
@@ -62,9 +64,11 @@ def odds_freshness_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequ
         "A backstop for settlement_sensor, which settles as soon as a date's games are over."
     ),
 )
-def nightly_settlement_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    yesterday = context.scheduled_execution_time.date() - timedelta(days=1)
-    return dg.RunRequest(partition_key=yesterday.isoformat())
+def nightly_settlement_schedule(
+    context: dg.ScheduleEvaluationContext, ingestion: IngestionResource
+) -> dg.RunRequest:
+    today = date.fromisoformat(today_partition(context, ingestion))
+    return dg.RunRequest(partition_key=(today - timedelta(days=1)).isoformat())
 
 
 @dg.schedule(

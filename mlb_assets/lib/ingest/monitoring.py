@@ -32,6 +32,20 @@ def dates_ready_to_settle(games: pd.DataFrame, *, after: date | None, today: dat
     return ready
 
 
+def date_to_refresh(games: pd.DataFrame, *, after: date | None, today: date) -> date | None:
+    """The first date after ``after`` and before ``today`` whose games the warehouse still
+    shows in play or to come: its day is over, so its schedule (statuses and scores) is out
+    of date and must be read again before it can settle. None when there is none."""
+    if games.empty:
+        return None
+    frame = games.assign(game_date=pd.to_datetime(games["game_date"]).dt.date)
+    if after is not None:
+        frame = frame[frame["game_date"] > after]
+    frame = frame[frame["game_date"] < today]
+    open_days = frame.loc[~frame["status"].isin(TERMINAL_STATUSES), "game_date"]
+    return None if open_days.empty else min(open_days)
+
+
 @dataclass(frozen=True)
 class Staleness:
     stale: bool

@@ -21,7 +21,8 @@ publishes, see :func:`mlb_assets.lib.odds_api.client.request_cost`):
 
 Control surface (no key, never charged, not counted as API traffic):
 
-* ``GET|POST /_replay/clock``: read, ``{"now": iso}`` set, ``{"advance_seconds": n}``.
+* ``GET|POST /_replay/clock``: read, ``{"now": iso}`` set, ``{"advance_seconds": n}``,
+  ``{"speed": n}`` (simulated seconds per wall second; 0 stops the clock).
 * ``POST /_replay/faults``: queue one fault object or a list (see :class:`Fault`);
   ``DELETE /_replay/faults`` clears the queue.
 * ``GET /_replay/stats``: requests per path, faults served, quota, simulated now.
@@ -540,8 +541,11 @@ class ReplayServer:
         return {"faults_pending": self.stats()["faults_pending"]}
 
     def _set_clock(self, spec: Any) -> None:
-        if not isinstance(spec, dict) or not {"now", "advance_seconds"} & set(spec):
-            raise ValueError('expected {"now": "<ISO 8601 with offset>"} or {"advance_seconds": n}')
+        if not isinstance(spec, dict) or not {"now", "advance_seconds", "speed"} & set(spec):
+            raise ValueError(
+                'expected {"now": "<ISO 8601 with offset>"}, {"advance_seconds": n} '
+                'or {"speed": n}'
+            )
         if "now" in spec:
             self.clock.set(_parse_time(str(spec["now"])))
         if "advance_seconds" in spec:
@@ -549,6 +553,11 @@ class ReplayServer:
             if not math.isfinite(seconds):
                 raise ValueError("advance_seconds must be finite")
             self.clock.advance(seconds)
+        if "speed" in spec:
+            speed = float(spec["speed"])
+            if not math.isfinite(speed):
+                raise ValueError("speed must be finite")
+            self.clock.speed = speed  # the clock refuses a negative speed
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -466,6 +466,13 @@ def test_clock_over_http(replay: ReplayServer) -> None:
     assert httpx.post(clock, json={"now": "2016-04-03T17:00:00"}).status_code == 400
     assert httpx.post(clock, json={}).status_code == 400
     assert httpx.post(clock, content=b"{not json").status_code == 400
+    assert httpx.post(clock, json={"speed": -1}).status_code == 400
+    assert httpx.post(clock, json={"speed": 3600}).json()["speed"] == 3600.0
+    assert replay.clock.now() > datetime(2016, 4, 3, 17, 10, tzinfo=UTC)  # it runs
+    assert httpx.post(clock, json={"speed": 0}).json()["speed"] == 0.0
+    stopped = httpx.get(clock).json()["now"]
+    time.sleep(0.05)
+    assert httpx.get(clock).json()["now"] == stopped
 
 
 def test_simulated_clock() -> None:
