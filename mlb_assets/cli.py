@@ -16,13 +16,25 @@ DEMO_SEASON = 2016
 REPLAY_SERVER = "replay-server"
 
 
+# The local instance: SQLite storage, telemetry off, and a run queue so that schedule ticks
+# never start more than two runs at once against the embedded SQLite warehouse.
+LOCAL_INSTANCE_YAML = """telemetry:
+  enabled: false
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
+  config:
+    max_concurrent_runs: 2
+"""
+
+
 def _dagster_home(home: Path) -> Path:
-    """The local Dagster instance in MLB_ASSETS_HOME (SQLite storage, telemetry off)."""
+    """The local Dagster instance in MLB_ASSETS_HOME (written once; yours to edit after)."""
     path = home / "dagster"
     path.mkdir(parents=True, exist_ok=True)
     config = path / "dagster.yaml"
     if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
+        config.write_text(LOCAL_INSTANCE_YAML)
     return path
 
 
