@@ -110,6 +110,7 @@ def http_url(raw: str) -> str:
     try:
         parts = urlsplit(value)
         ok = parts.scheme in {"http", "https"} and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not 0-65535
     except ValueError:
         ok = False
     if not ok:
@@ -138,6 +139,8 @@ def sqlalchemy_url(raw: str) -> str:
         raise ValueError(allowed)
     if backend == "postgresql" and not (url.host and url.database):
         raise ValueError(allowed + " (host and database are required)")
+    if url.port is not None and not 0 < url.port < 65536:
+        raise ValueError(allowed + " (port 1-65535)")
     return value
 
 
@@ -823,10 +826,10 @@ def mask(value: str) -> str:
     """A secret as it may be shown: a URL keeps its scheme and host, anything else ``***``."""
     try:
         parts = urlsplit(value)
-    except ValueError:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # also a port that is not a number in 0-65535
         return "***"
     if parts.scheme and parts.hostname:
-        port = f":{parts.port}" if parts.port else ""
         return f"{parts.scheme}://***@{parts.hostname}{port}/***"
     if parts.scheme == "sqlite" or value.startswith("sqlite:"):
         return value

@@ -76,6 +76,8 @@ def test_values_come_typed_from_the_environment() -> None:
         ("MLB_ASSETS_DATABASE_URL", "mysql://u@h/db", "a SQLAlchemy URL"),
         ("MLB_ASSETS_DATABASE_URL", "postgresql+psycopg://u:pw@/db", "a SQLAlchemy URL"),
         ("ODDS_API_BASE_URL", "api.the-odds-api.com", "an http(s) URL with a host"),
+        ("ODDS_API_BASE_URL", "http://127.0.0.1:abc", "an http(s) URL with a host"),
+        ("MLB_ASSETS_DATABASE_URL", "postgresql+psycopg://u@db:99999/mlb", "a SQLAlchemy URL"),
         ("MLB_ASSETS_NOW", "2016-04-04 23:00", "an ISO 8601 time with a zone"),
         ("MLB_ASSETS_ODDS_POLL_CRON", "every ten minutes", "a five-field cron string"),
         ("MLB_ASSETS_RUN_RETENTION_DAYS", "3", "a whole number >= 7"),

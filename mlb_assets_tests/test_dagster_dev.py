@@ -15,6 +15,8 @@ import pytest
 
 from mlb_assets_tests.test_definitions import EXPECTED_ASSETS, REPO
 
+pytestmark = pytest.mark.slow
+
 ASSET_QUERY = "{ assetNodes { assetKey { path } } }"
 
 

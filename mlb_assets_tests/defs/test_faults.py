@@ -24,7 +24,7 @@ from mlb_assets.lib.warehouse import migrate
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 from mlb_assets.resources.archive import ArchiveResource
 
-pytestmark = [pytest.mark.archive, pytest.mark.postgres]
+pytestmark = [pytest.mark.archive, pytest.mark.postgres, pytest.mark.slow]
 
 BEFORE = (date(2016, 4, 28), date(2016, 4, 30))
 TARGET = (date(2016, 5, 1), date(2016, 5, 7))

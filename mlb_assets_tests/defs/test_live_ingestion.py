@@ -22,7 +22,7 @@ from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsA
 from mlb_assets.runner import run_season_backfill
 from mlb_assets_tests.defs.conftest import make_resources
 
-pytestmark = pytest.mark.archive
+pytestmark = [pytest.mark.archive, pytest.mark.slow]
 
 API_KEY = "live-path-secret-key-123"
 # Simulated "now": the evening of 2016-04-04 (ET), so 04-04 is today (live endpoint) and

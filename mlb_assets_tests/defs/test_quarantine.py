@@ -16,7 +16,7 @@ from mlb_assets.lib.warehouse.schema import games, opening_closing_lines, quaran
 from mlb_assets.runner import run_season_backfill
 from mlb_assets_tests.defs.conftest import make_resources
 
-pytestmark = pytest.mark.archive
+pytestmark = [pytest.mark.archive, pytest.mark.slow]
 
 DAY = date(2016, 4, 4)
 

@@ -13,7 +13,7 @@ from mlb_assets.lib.warehouse.summary import table_counts
 from mlb_assets.runner import run_season_backfill
 from mlb_assets_tests.defs.conftest import make_resources
 
-pytestmark = pytest.mark.archive
+pytestmark = [pytest.mark.archive, pytest.mark.slow]
 
 SEASON_START, SEASON_END = date(2016, 4, 3), date(2016, 11, 2)
 
@@ -39,7 +39,6 @@ def _content_fingerprint(url: str) -> dict[str, tuple]:
         return {name: tuple(connection.execute(sa.text(q)).one()) for name, q in queries.items()}
 
 
-@pytest.mark.slow
 def test_full_2016_season_same_on_sqlite_and_postgres_and_idempotent(
     archive_dir: Path, sqlite_url: str, postgres_url: str, state_home: Path
 ) -> None:

@@ -46,6 +46,7 @@ from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_START_TAG,
 )
 
+from mlb_assets.config import variable
 from mlb_assets.definitions import build_definitions
 from mlb_assets.defs.ingestion.schedules import odds_polling_schedule
 from mlb_assets.lib.odds_api.client import OddsApiClient
@@ -54,11 +55,10 @@ from mlb_assets.lib.replay.server import Fault, ReplayServer, SimulatedClock, mo
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 from mlb_assets.lib.warehouse.load import read_frame
 from mlb_assets.lib.warehouse.schema import odds_snapshots, quarantine, raw_payloads
-from mlb_assets.resources import NOW_ENV
 from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsApiResource
 from mlb_assets_tests.defs.conftest import make_resources
 
-pytestmark = [pytest.mark.archive, pytest.mark.postgres]
+pytestmark = [pytest.mark.archive, pytest.mark.postgres, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
 EASTERN = ZoneInfo("America/New_York")
@@ -79,6 +79,8 @@ OVERNIGHT_POLLS = (local_time(3, 0), local_time(6, 0))
 # the others run its poll alone. After the week one run re-derives the week's snapshots
 # from everything landed, as a backfill of the markets would.
 FULL_JOB_AT = (LAST_POLL,)
+
+NOW_ENV = variable("now").env  # the replay session's "today", read at each run
 
 
 @dataclass(frozen=True)
@@ -243,7 +245,11 @@ class Step:
 
 def _scheduled_partition(local: datetime) -> str:
     """The partition the odds polling schedule requests at this tick."""
-    request = odds_polling_schedule(dg.build_schedule_context(scheduled_execution_time=local))
+    context = dg.build_schedule_context(
+        scheduled_execution_time=local,
+        resources={"ingestion": IngestionResource(now_override=local.isoformat())},
+    )
+    request = odds_polling_schedule(context)
     assert isinstance(request, dg.RunRequest) and request.partition_key
     return request.partition_key
 

@@ -334,6 +334,7 @@ def _finished(stack: Stack, run_id: str) -> str | None:
 
 
 @pytest.mark.archive
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_processes_of_the_stack_queue_launch_and_finish_a_run(
     stack: Stack, second_database: str, monkeypatch: pytest.MonkeyPatch

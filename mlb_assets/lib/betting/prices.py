@@ -63,7 +63,9 @@ def decision_quotes(
     if not decision_at.index.is_unique:
         raise ValueError("decision_at must have one decision time per game_id")
     rows = snapshots if books is None else snapshots[snapshots["book"].isin(list(books))]
-    cutoff = rows["game_id"].map(decision_at)
+    # A day without games yet (picks run before the first poll) gives an empty, untyped
+    # series: the cutoff must still compare as times.
+    cutoff = pd.to_datetime(rows["game_id"].map(decision_at), utc=True)
     before = rows[(rows["captured_at"] <= cutoff).to_numpy(dtype=bool)]
     latest = before.sort_values([*QUOTE_KEY, "captured_at", "snapshot_id"]).drop_duplicates(
         QUOTE_KEY, keep="last"

@@ -199,16 +199,20 @@ def _club_index() -> dict[str, int]:
 def schedule_route(
     games: pd.DataFrame, now: Callable[[], datetime]
 ) -> Callable[[str, dict[str, list[str]]], tuple[int, dict[str, str], bytes]]:
-    """A replay-server route serving ``/api/v1/schedule?date=YYYY-MM-DD`` at simulated ``now``."""
+    """A replay-server route serving ``/api/v1/schedule?date=YYYY-MM-DD`` at simulated ``now``.
+
+    Without ``date`` it answers the simulated today (America/New_York), as the real API
+    answers today's schedule (``mlb-assets doctor`` asks that way)."""
 
     def handle(_path: str, query: dict[str, list[str]]) -> tuple[int, dict[str, str], bytes]:
         headers = {"Content-Type": "application/json"}
+        moment = now()
         raw = (query.get("date") or [""])[0]
         try:
-            day = date.fromisoformat(raw)
+            day = date.fromisoformat(raw) if raw else moment.astimezone(EASTERN).date()
         except ValueError:
             message = {"message": f"date must be YYYY-MM-DD, got {raw!r}"}
             return 400, headers, json.dumps(message).encode()
-        return 200, headers, json.dumps(schedule_payload(games, day, now())).encode()
+        return 200, headers, json.dumps(schedule_payload(games, day, moment)).encode()
 
     return handle

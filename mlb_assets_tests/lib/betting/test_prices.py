@@ -64,6 +64,17 @@ def test_quote_one_second_after_decision_is_ignored() -> None:
     assert quotes["captured_at"].iloc[0] == DECISION
 
 
+def test_a_day_without_games_yet_gives_no_quote() -> None:
+    """The picks schedule can tick before the day's first poll: no games, so no decision
+    times (an empty, untyped series), while odds of other dates may be read."""
+    snapshots = _snapshots(
+        (1, "G1", "pinnacle", "h2h", "home", None, -110, "2024-04-01T17:00:00Z"),
+    )
+    for decisions in (pd.Series(dtype=float), pd.Series(dtype=object)):
+        assert decision_quotes(snapshots, decisions).empty
+        assert decision_quotes(snapshots.iloc[0:0], decisions).empty
+
+
 def test_latest_quote_per_book_and_side() -> None:
     snapshots = _snapshots(
         (1, "G1", "book_a", "h2h", "home", None, -110, "2024-04-01T15:00:00Z"),

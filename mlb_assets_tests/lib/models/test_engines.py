@@ -148,6 +148,7 @@ def _check_metrics_reproduce(trained, valid: pd.DataFrame) -> None:
     assert metrics.evaluate(valid[TARGET], probs) == trained.val_metrics
 
 
+@pytest.mark.slow
 def test_h2o_trains_and_saves_a_self_contained_model(h2o_trained, synthetic) -> None:
     _, valid = synthetic
     _check_trained(h2o_trained, "h2o", valid)
@@ -164,6 +165,7 @@ def test_h2o_trains_and_saves_a_self_contained_model(h2o_trained, synthetic) -> 
     _check_metrics_reproduce(h2o_trained, valid)
 
 
+@pytest.mark.slow
 def test_h2o_scorer_keeps_row_order_and_handles_empty(h2o_trained, synthetic) -> None:
     _, valid = synthetic
     score = load_scorer(h2o_trained.model_dir)
@@ -173,6 +175,7 @@ def test_h2o_scorer_keeps_row_order_and_handles_empty(h2o_trained, synthetic) ->
     assert score(valid[FEATURES].head(0)).shape == (0,)
 
 
+@pytest.mark.slow
 def test_h2o_scorer_needs_no_cluster(
     h2o_trained, synthetic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -190,6 +193,7 @@ def test_h2o_scorer_needs_no_cluster(
     _check_metrics_reproduce(h2o_trained, valid)
 
 
+@pytest.mark.slow
 def test_h2o_scorer_input_types(h2o_trained, synthetic) -> None:
     """Column order, extra columns, the index, integers, None and infinities are all fine."""
     _, valid = synthetic
@@ -209,6 +213,7 @@ def test_h2o_scorer_input_types(h2o_trained, synthetic) -> None:
         score(rows.head(2).assign(f2=["x", "y"]))
 
 
+@pytest.mark.slow
 def test_h2o_scorer_refuses_a_directory_without_a_mojo(h2o_trained, tmp_path) -> None:
     copy = tmp_path / "model"
     shutil.copytree(h2o_trained.model_dir, copy)
@@ -222,6 +227,7 @@ def test_h2o_scorer_refuses_a_directory_without_a_mojo(h2o_trained, tmp_path) ->
         load_scorer(copy)
 
 
+@pytest.mark.slow
 def test_ensure_h2o_reuses_the_session_cluster(h2o_cluster: str) -> None:
     from mlb_assets.lib.models.h2o_engine import ensure_h2o
 
@@ -229,6 +235,7 @@ def test_ensure_h2o_reuses_the_session_cluster(h2o_cluster: str) -> None:
     assert ensure_h2o(h2o_cluster) == h2o_cluster
 
 
+@pytest.mark.slow
 def test_autogluon_trains_outside_the_working_directory(autogluon_run, synthetic) -> None:
     trained, cwd = autogluon_run
     _, valid = synthetic

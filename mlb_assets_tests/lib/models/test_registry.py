@@ -148,6 +148,7 @@ def story(settings, synthetic, h2o_trained, tmp_path_factory: pytest.TempPathFac
     return {"steps": steps, "cwd": cwd, "client": client}
 
 
+@pytest.mark.slow
 def test_models_rank_as_designed(story) -> None:
     losses = {
         name: step["trained"].val_metrics["log_loss"] for name, step in story["steps"].items()
@@ -155,6 +156,7 @@ def test_models_rank_as_designed(story) -> None:
     assert losses["strong"] < losses["weak"] < losses["useless"], losses
 
 
+@pytest.mark.slow
 def test_first_version_becomes_champion(story) -> None:
     step = story["steps"]["weak"]
     assert step["registered"].version == "1"
@@ -164,6 +166,7 @@ def test_first_version_becomes_champion(story) -> None:
     assert step["tags"]["compared_champion_version"] == ""
 
 
+@pytest.mark.slow
 def test_worse_version_leaves_the_champion(story) -> None:
     step, weak = story["steps"]["useless"], story["steps"]["weak"]["registered"]
     assert step["registered"].promoted is False
@@ -174,6 +177,7 @@ def test_worse_version_leaves_the_champion(story) -> None:
     assert float(step["tags"]["candidate_val_log_loss"]) == step["registered"].val_log_loss
 
 
+@pytest.mark.slow
 def test_better_version_takes_the_champion(story, settings) -> None:
     step = story["steps"]["strong"]
     assert step["registered"].promoted is True
@@ -184,6 +188,7 @@ def test_better_version_takes_the_champion(story, settings) -> None:
     assert {alias: str(version) for alias, version in aliases.items()} == {CHAMPION_ALIAS: "3"}
 
 
+@pytest.mark.slow
 def test_a_tie_keeps_the_champion(story, settings) -> None:
     client = configure(settings)
     champion = story["steps"]["strong"]["registered"]
@@ -192,6 +197,7 @@ def test_a_tie_keeps_the_champion(story, settings) -> None:
     assert promote_if_better(client, MODEL, champion.version, 99.0) is True  # already champion
 
 
+@pytest.mark.slow
 def test_run_records_params_metrics_and_features(story, settings) -> None:
     step = story["steps"]["strong"]
     client = configure(settings)
@@ -216,10 +222,12 @@ def test_run_records_params_metrics_and_features(story, settings) -> None:
     assert version.run_id == run.info.run_id
 
 
+@pytest.mark.slow
 def test_nothing_lands_in_the_working_directory(story) -> None:
     assert list(story["cwd"].iterdir()) == []
 
 
+@pytest.mark.slow
 def test_pyfunc_matches_the_trained_model(story, settings, synthetic) -> None:
     _, valid = synthetic
     champion = load_champion(MODEL, settings)
@@ -257,6 +265,7 @@ FRESH_PROCESS = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_registry_predictions_match_in_a_fresh_process(
     story, settings, synthetic, tmp_path: Path
 ) -> None:

@@ -1,0 +1,116 @@
+"""Archive mode at the door: one game day materialized with the `dagster` command line.
+
+``dagster asset materialize -m mlb_assets.definitions --select '*line_movements' --partition
+2016-04-04`` with only MLB_ASSETS_HOME, DAGSTER_HOME and MLB_ASSETS_ARCHIVE_DIR set (and
+MLB_ASSETS_DATABASE_URL for Postgres) loads the day's games, odds snapshots and line
+movements from the real archives; running the same command again changes no row count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from mlb_assets_tests.door.conftest import (
+    DAY,
+    GAMES_2016_04_04,
+    SIDES,
+    Door,
+    day_of,
+    query,
+    table_counts,
+)
+
+SELECT = "*line_movements"  # line_movements and everything upstream of it
+
+
+def assert_day_loaded(url: str) -> None:
+    """The warehouse at ``url`` holds 2016-04-04 from the archives, consistently."""
+    games = query(url, "SELECT game_id, game_date, status, sources FROM games")
+    assert {row["game_id"] for row in games} == GAMES_2016_04_04
+    assert {day_of(row["game_date"]) for row in games} == {DAY}
+    assert all(row["status"] == "final" for row in games)
+    assert all("pinnacle" in row["sources"] for row in games)
+
+    snapshots = query(
+        url,
+        "SELECT game_id, game_date, book, market, side, price_american, captured_at "
+        "FROM odds_snapshots",
+    )
+    assert len(snapshots) > 100
+    assert {day_of(row["game_date"]) for row in snapshots} == {DAY}
+    assert {row["game_id"] for row in snapshots} == GAMES_2016_04_04
+    assert {(row["market"], row["side"]) for row in snapshots} == SIDES
+    assert "pinnacle" in {row["book"] for row in snapshots}
+    assert all(abs(row["price_american"]) >= 100 for row in snapshots)
+
+    movements = query(
+        url,
+        "SELECT game_id, game_date, book, market, side, open_price, close_price, n_moves "
+        "FROM line_movements",
+    )
+    assert movements
+    assert {day_of(row["game_date"]) for row in movements} == {DAY}
+    assert {row["game_id"] for row in movements} == GAMES_2016_04_04
+    assert {(row["market"], row["side"]) for row in movements} == SIDES
+    keys = [(r["game_id"], r["book"], r["market"], r["side"]) for r in movements]
+    assert len(keys) == len(set(keys)), "one line_movements row per game, book, market, side"
+
+    # Each movement opens at its earliest snapshot and moves no more often than it was quoted.
+    quotes = defaultdict(list)
+    for row in snapshots:
+        key = (row["game_id"], row["book"], row["market"], row["side"])
+        quotes[key].append((str(row["captured_at"]), row["price_american"]))
+    for row in movements:
+        key = (row["game_id"], row["book"], row["market"], row["side"])
+        assert key in quotes, f"line_movements {key} has no odds_snapshots"
+        assert row["open_price"] == min(quotes[key])[1], key
+        assert 0 <= row["n_moves"] < len(quotes[key]), key
+        assert row["close_price"] is not None
+
+    sources = {row["source"] for row in query(url, "SELECT source FROM raw_payloads")}
+    assert "pinnacle_archive" in sources
+
+
+def materialize_twice(door: Door, env: dict[str, str], url: str) -> None:
+    """The README's command, twice: the day loads, and the rerun changes no row count."""
+    door.materialize(SELECT, DAY, env)
+    assert_day_loaded(url)
+    first = table_counts(url)
+    assert first["games"] == len(GAMES_2016_04_04)
+    assert first["odds_snapshots"] > 0 and first["line_movements"] > 0
+    snapshot_ids = {
+        row["snapshot_id"] for row in query(url, "SELECT snapshot_id FROM odds_snapshots")
+    }
+
+    door.materialize(SELECT, DAY, env)
+    assert table_counts(url) == first, "a rerun of the same date changed row counts"
+    again = {row["snapshot_id"] for row in query(url, "SELECT snapshot_id FROM odds_snapshots")}
+    assert again == snapshot_ids
+    assert_day_loaded(url)
+
+
+@pytest.mark.archive
+@pytest.mark.slow
+def test_archive_day_on_the_embedded_warehouse(door: Door, archive_dir: Path) -> None:
+    env = door.env(MLB_ASSETS_ARCHIVE_DIR=str(archive_dir))
+    materialize_twice(door, env, door.sqlite_url)
+    assert (door.home / "warehouse.sqlite").is_file()
+
+
+@pytest.mark.archive
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_archive_day_on_postgres(door: Door, archive_dir: Path, postgres_url: str) -> None:
+    env = door.env(MLB_ASSETS_ARCHIVE_DIR=str(archive_dir), MLB_ASSETS_DATABASE_URL=postgres_url)
+    materialize_twice(door, env, postgres_url)
+    # Nothing went to the embedded default beside it.
+    assert not (door.home / "warehouse.sqlite").exists()
+    months = query(
+        postgres_url,
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'odds_snapshots'",
+    )
+    assert "odds_snapshots_p2016_04" in {row["relname"] for row in months}
