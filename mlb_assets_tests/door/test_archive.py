@@ -4,18 +4,23 @@
 2016-04-04`` with only MLB_ASSETS_HOME, DAGSTER_HOME and MLB_ASSETS_ARCHIVE_DIR set (and
 MLB_ASSETS_DATABASE_URL for Postgres) loads the day's games, odds snapshots and line
 movements from the real archives; running the same command again changes no row count.
+The operator's commands of the README (seasons, migrate, summary, backup, restore) then run on
+that warehouse.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from mlb_assets_tests.door.conftest import (
     DAY,
     GAMES_2016_04_04,
+    MLB_ASSETS,
     SIDES,
     Door,
     day_of,
@@ -98,14 +103,47 @@ def test_archive_day_on_the_embedded_warehouse(door: Door, archive_dir: Path) ->
     env = door.env(MLB_ASSETS_ARCHIVE_DIR=str(archive_dir))
     materialize_twice(door, env, door.sqlite_url)
     assert (door.home / "warehouse.sqlite").is_file()
+    operate(door, env)
+
+
+def operate(door: Door, env: dict[str, str]) -> None:
+    """The operator's README commands on that warehouse: seasons, migrate, summary, backup,
+    backup --list, and restore latest after losing rows."""
+    seasons = door.run([MLB_ASSETS, "seasons"], env)
+    assert seasons.returncode == 0, seasons.tail()
+    assert "2016: pinnacle, retrosheet, sbr" in seasons.stdout
+    migrated = door.run([MLB_ASSETS, "migrate"], env)
+    assert migrated.returncode == 0, migrated.tail()
+    assert " -> " in migrated.stdout
+    summary = door.run([MLB_ASSETS, "summary"], env)
+    assert summary.returncode == 0, summary.tail()
+    counts = table_counts(door.sqlite_url)
+    assert re.search(rf"odds_snapshots\s+{counts['odds_snapshots']}\b", summary.stdout)
+
+    backup = door.run([MLB_ASSETS, "backup"], env)
+    assert backup.returncode == 0, backup.tail()
+    assert "every copy restored and verified" in backup.stdout
+    listed = door.run([MLB_ASSETS, "backup", "--list"], env)
+    assert listed.returncode == 0 and "verified" in listed.stdout, listed.tail()
+    engine = sa.create_engine(door.sqlite_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM odds_snapshots"))
+    engine.dispose()
+    restored = door.run([MLB_ASSETS, "restore", "latest", "--force"], env)
+    assert restored.returncode == 0, restored.tail()
+    assert "every table and file equal" in restored.stdout
+    assert table_counts(door.sqlite_url) == counts
 
 
 @pytest.mark.archive
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_archive_day_on_postgres(door: Door, archive_dir: Path, postgres_url: str) -> None:
+    """Once: the rerun's idempotence is the embedded test's (and test_faults.py's on
+    Postgres); here what differs is the warehouse the URL points at."""
     env = door.env(MLB_ASSETS_ARCHIVE_DIR=str(archive_dir), MLB_ASSETS_DATABASE_URL=postgres_url)
-    materialize_twice(door, env, postgres_url)
+    door.materialize(SELECT, DAY, env)
+    assert_day_loaded(postgres_url)
     # Nothing went to the embedded default beside it.
     assert not (door.home / "warehouse.sqlite").exists()
     months = query(

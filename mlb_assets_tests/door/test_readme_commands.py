@@ -77,13 +77,13 @@ COMMANDS: dict[str, str] = {
         DAEMON + "test_the_daemon_plays_a_replayed_day"
     ),
     r"^# same as: DAGSTER_HOME=\S+ dagster dev -m mlb_assets\.definitions$": (
-        "test_dagster_dev.py::test_dagster_dev_loads_the_code_location"
+        HERE + "test_ui_serves_the_graph"
     ),
     # Reporting, operations
     r"^MLB_ASSETS_BI_PASSWORD=\.\.\. mlb-assets bi-user grafana$": (
         HERE + "test_bi_user_reads_reporting_only"
     ),
-    r"^mlb-assets backup( --list)?$": (HERE + "test_cli_on_the_embedded_default"),
+    r"^mlb-assets backup( --list)?$": (ARCHIVE + "test_archive_day_on_the_embedded_warehouse"),
     # Configuration
     r"^mlb-assets config( --json)?$": (
         "door/test_configuration.py::test_config_lists_each_variable_with_its_origin"
@@ -105,15 +105,23 @@ COMMANDS: dict[str, str] = {
     r"^mlb-assets config \[--json\|--markdown\]": (
         "test_config.py::test_readme_tables_are_the_declaration"
     ),
-    r"^mlb-assets migrate \[--database-url URL\]": (HERE + "test_cli_on_the_embedded_default"),
-    r"^mlb-assets summary \[--database-url URL\]": (HERE + "test_cli_on_the_embedded_default"),
-    r"^mlb-assets seasons \[--archive-dir DIR\]": (HERE + "test_cli_on_the_embedded_default"),
+    r"^mlb-assets migrate \[--database-url URL\]": (
+        ARCHIVE + "test_archive_day_on_the_embedded_warehouse"
+    ),
+    r"^mlb-assets summary \[--database-url URL\]": (
+        ARCHIVE + "test_archive_day_on_the_embedded_warehouse"
+    ),
+    r"^mlb-assets seasons \[--archive-dir DIR\]": (
+        ARCHIVE + "test_archive_day_on_the_embedded_warehouse"
+    ),
     r"^mlb-assets replay-server \[--port 8765\]": DAEMON + "test_the_daemon_plays_a_replayed_day",
     r"^mlb-assets bi-user NAME": HERE + "test_bi_user_reads_reporting_only",
     r"^mlb-assets backup \[--list\] \[--backup-dir DIR\]": (
-        HERE + "test_cli_on_the_embedded_default"
+        ARCHIVE + "test_archive_day_on_the_embedded_warehouse"
     ),
-    r"^mlb-assets restore latest\|STAMP\|MANIFEST": (HERE + "test_cli_on_the_embedded_default"),
+    r"^mlb-assets restore latest\|STAMP\|MANIFEST": (
+        ARCHIVE + "test_archive_day_on_the_embedded_warehouse"
+    ),
     # Production: Docker Compose and Kubernetes
     r"^cp \.env\.example \.env && chmod 600 \.env": (
         "deploy/test_compose.py::test_every_variable_is_documented_in_env_example_and_none_is_stale"
@@ -180,40 +188,6 @@ def test_no_listed_command_is_stale() -> None:
 
 
 # --- the commands no other test runs -----------------------------------------------------
-
-
-@pytest.mark.archive
-def test_cli_on_the_embedded_default(door: Door, archive_dir: Path) -> None:
-    """seasons, migrate, summary, backup, backup --list, restore latest: the operator's
-    commands on a fresh embedded default."""
-    env = door.env(MLB_ASSETS_ARCHIVE_DIR=str(archive_dir))
-    seasons = door.run([MLB_ASSETS, "seasons"], env)
-    assert seasons.returncode == 0, seasons.tail()
-    assert "2016: pinnacle, retrosheet, sbr" in seasons.stdout
-    migrated = door.run([MLB_ASSETS, "migrate"], env)
-    assert migrated.returncode == 0, migrated.tail()
-    assert "empty -> " in migrated.stdout
-    door.materialize("*odds_snapshots", "2016-04-04", env)
-    summary = door.run([MLB_ASSETS, "summary"], env)
-    assert summary.returncode == 0, summary.tail()
-    counts = table_counts(door.sqlite_url)
-    assert counts["odds_snapshots"] > 0
-    assert re.search(rf"odds_snapshots\s+{counts['odds_snapshots']}\b", summary.stdout)
-
-    backup = door.run([MLB_ASSETS, "backup"], env)
-    assert backup.returncode == 0, backup.tail()
-    assert "every copy restored and verified" in backup.stdout
-    listed = door.run([MLB_ASSETS, "backup", "--list"], env)
-    assert listed.returncode == 0 and "verified" in listed.stdout, listed.tail()
-    # Lose rows, then restore the set: every table comes back as it was.
-    engine = sa.create_engine(door.sqlite_url)
-    with engine.begin() as connection:
-        connection.execute(sa.text("DELETE FROM odds_snapshots"))
-    engine.dispose()
-    restored = door.run([MLB_ASSETS, "restore", "latest", "--force"], env)
-    assert restored.returncode == 0, restored.tail()
-    assert "every table and file equal" in restored.stdout
-    assert table_counts(door.sqlite_url) == counts
 
 
 @pytest.mark.postgres

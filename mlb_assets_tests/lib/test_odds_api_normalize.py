@@ -626,6 +626,7 @@ PAYLOADS = st.one_of(
 FETCH_TIMES = st.datetimes(datetime(2016, 3, 1), datetime(2016, 12, 1), timezones=st.just(UTC))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(payload=PAYLOADS, fetched_at=FETCH_TIMES, with_schedule=st.booleans())
 def test_any_payload_is_conserved_and_well_formed(
