@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from mlb_assets.config import Config, ConfigError, child_environment, current, prepare_process
+from mlb_assets.config import Config, ConfigError, child_environment, load_config, prepare_process
 
 DEMO_SEASON = 2016
 REPLAY_SERVER = "replay-server"
@@ -335,7 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return cmd_config(arguments[1:])
     try:
-        config = current()
+        config = load_config()
     except ConfigError as error:
         print(f"mlb-assets: invalid configuration: {error}", file=sys.stderr)
         print("run `mlb-assets config` to see every variable and what it allows", file=sys.stderr)

@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import os
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -918,17 +919,27 @@ def describe(config: Config) -> Iterator[tuple[Variable, str, str]]:
         yield item, shown(item, value), config.origin(item.name)
 
 
+def _serving_code() -> bool:
+    """Whether this process is a Dagster code server (``dagster api grpc``: what `dagster
+    dev`, the daemon and the Compose stack run), which reports load errors to the UI."""
+    return "grpc" in sys.argv[1:3] or "code-server" in sys.argv[1:3]
+
+
 @functools.cache
 def current() -> Config:
-    """This process's configuration, read once (schedules, sensors and resources share it).
+    """This process's configuration, read once (definitions, schedules, sensors, benchmarks).
 
-    Raises:
-        ConfigError: one line per invalid variable, without the parsing internals.
+    An invalid configuration stops the process with one line per bad variable: a command
+    (`dagster asset materialize`, a benchmark) exits with them, since a traceback through
+    Dagster's loader would bury them; a code server raises :class:`ConfigError`, so that the
+    UI shows them as the code location's load error.
     """
     try:
         return load_config()
     except ConfigError as error:
-        raise ConfigError(error.problems) from None
+        if _serving_code():
+            raise ConfigError(error.problems) from None
+        raise SystemExit(f"mlb_assets: invalid configuration: {error}") from None
 
 
 # --- the process: the only other place that touches os.environ ----------------------------

@@ -1,8 +1,7 @@
 """The one Definitions object: each domain's definitions merged, plus shared resources.
 
-The configuration is read first, so that a bad variable stops the load with its own one-line
-message (variable, value, what is allowed) before any domain module is imported. It exits
-rather than raising: a traceback through Dagster's loader would bury that line.
+The configuration is read (``config.current``) before any asset or schedule is defined: a bad
+variable stops the load with its own one-line message (variable, value, what is allowed).
 """
 
 from __future__ import annotations
@@ -11,13 +10,7 @@ from collections.abc import Mapping
 
 import dagster as dg
 
-from mlb_assets.config import ConfigError, current, prepare_process
-
-try:
-    prepare_process(current())
-except ConfigError as error:
-    raise SystemExit(f"mlb_assets: invalid configuration: {error}") from None
-
+from mlb_assets.config import current, prepare_process
 from mlb_assets.defs.betting import definitions as betting
 from mlb_assets.defs.features import definitions as features
 from mlb_assets.defs.ingestion import definitions as ingestion
@@ -26,6 +19,8 @@ from mlb_assets.defs.markets import definitions as markets
 from mlb_assets.defs.models import definitions as models
 from mlb_assets.defs.operations import definitions as operations
 from mlb_assets.resources import build_resources
+
+prepare_process(current())
 
 
 def build_definitions(resources: Mapping[str, object] | None = None) -> dg.Definitions:

@@ -543,8 +543,7 @@ class ReplayServer:
     def _set_clock(self, spec: Any) -> None:
         if not isinstance(spec, dict) or not {"now", "advance_seconds", "speed"} & set(spec):
             raise ValueError(
-                'expected {"now": "<ISO 8601 with offset>"}, {"advance_seconds": n} '
-                'or {"speed": n}'
+                'expected {"now": "<ISO 8601 with offset>"}, {"advance_seconds": n} or {"speed": n}'
             )
         if "now" in spec:
             self.clock.set(_parse_time(str(spec["now"])))
