@@ -146,6 +146,7 @@ def test_doctor_on_the_embedded_default(door: Door, archive_dir: Path) -> None:
 
 
 @pytest.mark.archive
+@pytest.mark.slow
 def test_doctor_checks_the_key_against_the_replay_server(door: Door, replay_server) -> None:
     replay = replay_server("2016-04-04T22:00:00Z")
 

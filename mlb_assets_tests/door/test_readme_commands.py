@@ -242,6 +242,7 @@ def _serve(command: list[str], env: dict[str, str], cwd: Path, ready, seconds: f
         log.close()
 
 
+@pytest.mark.slow
 def test_ui_serves_the_graph(door: Door) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/graphql"
@@ -258,6 +259,7 @@ def test_ui_serves_the_graph(door: Door) -> None:
     assert (door.home / "dagster" / "dagster.yaml").is_file()
 
 
+@pytest.mark.slow
 def test_mlflow_ui_serves_the_store(door: Door) -> None:
     """The README's `mlflow ui` line on the embedded store's default place ($HOME)."""
     from mlb_assets.lib.models.tracking import configure, embedded
