@@ -11,6 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import betting
 import bi
 import load
 import scale
@@ -18,6 +19,7 @@ import season
 import training
 
 BENCHMARKS = {
+    "betting": betting.main,
     "bi": bi.main,
     "load": load.main,
     "scale": scale.main,

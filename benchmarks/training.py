@@ -7,14 +7,16 @@ job, no training) into an embedded SQLite warehouse in a temporary folder, then 
 
 Each engine is then trained as the ``h2o_model`` and ``autogluon_model`` assets train it:
 the default ``TrainingConfig`` (target ``home_win``, seed 42, AutoGluon ``medium_quality``),
-the project's ``time_split`` (the latest 15% of dates held out), and ``fit_engine`` with the
-time budget. The held-out figures are the ones the engines compute with the project's
-``metrics.evaluate`` on the saved model's own scorer, i.e. the asset's ``val_log_loss``.
+the project's ``time_split`` (the latest 15% of dates held out), and ``fit_anchored`` with
+the time budget (the engine, then its blend with the market, fit on the held-out games).
+The held-out figures are computed with the project's ``metrics.evaluate`` on the saved
+model's own scorer, i.e. the asset's ``val_log_loss`` (in sample for the blend's two
+coefficients); ``engine_log_loss`` is the engine's alone.
 Registration in MLflow is not training and is left out.
 
 Figures, per engine and device (``training_<engine>_<device>_...``):
 
-- ``seconds``: wall time of ``fit_engine``: the AutoML fit, the export of the best model
+- ``seconds``: wall time of ``fit_anchored``: the AutoML fit, the export of the best model
   and the scoring of the held-out rows (the H2O JVM is started beforehand, timed apart);
 - ``fit_seconds``: the AutoML fit alone, as the engine reports it (the asset's
   ``train_seconds``);
@@ -157,19 +159,20 @@ def train_once(
     h2o: H2OResource,
 ) -> Outcome:
     """One training exactly as the model assets run it, timed from the outside."""
-    from mlb_assets.defs.models.assets import TrainingConfig, fit_engine
+    from mlb_assets.defs.models.assets import TrainingConfig, fit_anchored
 
     config = TrainingConfig(time_budget_seconds=budget_seconds(), device=device)
     work_dir = Path(tempfile.mkdtemp(prefix=f"{engine}-{device}-", dir=home))
     started = time.perf_counter()
-    trained = fit_engine(engine, *split, features, config, work_dir, h2o)
+    trained = fit_anchored(engine, *split, features, config, work_dir, h2o)
     seconds = time.perf_counter() - started
     if trained.device != device:  # a GPU figure must come from the GPU
         raise RuntimeError(f"{engine} trained on {trained.device}, not {device}")
     best = trained.params.get("leader") or trained.params.get("best_model") or "?"
     shutil.rmtree(work_dir, ignore_errors=True)
     models = int(trained.params["models_trained"])
-    return Outcome(seconds, trained.train_seconds, models, best, trained.val_metrics)
+    scores = {**trained.val_metrics, "engine_log_loss": trained.params["engine_val_log_loss"]}
+    return Outcome(seconds, trained.train_seconds, models, best, scores)
 
 
 def print_outcome(engine: str, device: str, outcome: Outcome) -> None:
@@ -178,7 +181,8 @@ def print_outcome(engine: str, device: str, outcome: Outcome) -> None:
     print(f"{prefix}_fit_seconds: {outcome.fit_seconds:.1f} s")
     print(f"{prefix}_models: {outcome.models} models")
     print(f"{prefix}_best: {outcome.best}")
-    print(f"{prefix}_log_loss: {outcome.metrics['log_loss']:.4f} nats")
+    print(f"{prefix}_log_loss: {outcome.metrics['log_loss']:.4f} nats (market-anchored)")
+    print(f"{prefix}_engine_log_loss: {outcome.metrics['engine_log_loss']:.4f} nats (engine alone)")
     print(f"{prefix}_brier: {outcome.metrics['brier']:.4f} score")
     print(f"{prefix}_auc: {outcome.metrics['auc']:.4f} score", flush=True)
 
@@ -192,7 +196,7 @@ def print_split(train: pd.DataFrame, valid: pd.DataFrame, features: list[str]) -
     from mlb_assets.lib.models import metrics
 
     dates = pd.to_datetime(valid["game_date"])
-    market = valid["market_home_prob_decision"]
+    market = valid["market_home_prob_anchor"]
     print(f"training_features: {len(features)} columns")
     print(f"training_rows_train: {len(train)} games")
     print(f"training_rows_valid: {len(valid)} games")

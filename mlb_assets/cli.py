@@ -140,7 +140,10 @@ def _print_models(result) -> None:  # type: ignore[no-untyped-def]
     if evaluation:
         print("\nwalk-forward evaluation (out of sample, by month):")
         print(evaluation["overall"])
-        print(f"\n  {evaluation['verdict']}")
+        print("\nagainst the market at decision time (paired bootstrap 95% intervals):")
+        print(evaluation.get("against_market", ""))
+        print(f"\n  {evaluation.get('engines_verdict', '')}")
+        print(f"  {evaluation['verdict']}")
 
 
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
@@ -221,7 +224,7 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
 
 
 def _print_betting(result, season: int) -> None:  # type: ignore[no-untyped-def]
-    """The season's ledger in one paragraph: ROI with its interval, CLV, bankroll."""
+    """The season's gate and ledger: money and paper apart, ROI and CLV with intervals."""
     from mlb_assets.runner import materialization_metadata
 
     events = materialization_metadata(result)
@@ -231,9 +234,16 @@ def _print_betting(result, season: int) -> None:  # type: ignore[no-untyped-def]
             f"  note: {picks['in_sample_predictions_skipped']} predictions were in the "
             "champion's own training data and were not picked"
         )
+    for model, gate in dict(picks.get("betting_gate") or {}).items():
+        state = "open (money staked)" if gate["open"] else "closed (paper picks only)"
+        print(f"  betting gate {model}: {state}; {gate['reason']}")
     rollups = events.get("roi_rollups", {})
-    print(f"\n{season} ledger (bets sized by fractional Kelly on a compounding bankroll):")
-    print(f"  {rollups.get('summary', 'no rollups')}")
+    print(
+        f"\n{season} ledger (money: fractional Kelly on a compounding bankroll, only while the "
+        "model's evidence shows an edge; paper: one unit per pick otherwise):"
+    )
+    summary = str(rollups.get("summary", "no rollups"))
+    print("  " + summary.replace("; paper (", "\n  paper ("))  # money and paper on two lines
     if "by_scope" in rollups:
         print(rollups["by_scope"])
 

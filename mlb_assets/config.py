@@ -489,6 +489,15 @@ class Config:
         "which no-vig probability the edge uses",
         group="betting",
     )
+    gate_max_log_loss_diff: float = setting(
+        "MLB_ASSETS_GATE_MAX_LOG_LOSS_DIFF",
+        0.0,
+        number(),
+        "money is staked on a model only while the upper bound of the 95% interval of its "
+        "out-of-sample log-loss minus the market's is below this; else paper picks",
+        group="betting",
+        unit="log-loss",
+    )
     # --- operations -------------------------------------------------------------------------
     backup_dir: Path | None = setting(
         "MLB_ASSETS_BACKUP_DIR",
@@ -695,6 +704,22 @@ class Config:
         "training benchmark budget",
         group="benchmarks",
         unit="seconds per engine",
+    )
+    bench_eval_seconds: int = setting(
+        "MLB_ASSETS_BENCH_EVAL_SECONDS",
+        15,
+        integer(1),
+        "betting benchmark budget per monthly walk-forward fit",
+        group="benchmarks",
+        unit="seconds per engine and month",
+    )
+    bench_history_from: int = setting(
+        "MLB_ASSETS_BENCH_HISTORY_FROM",
+        2010,
+        integer(2000),
+        "first season the betting benchmark loads as history",
+        group="benchmarks",
+        unit="season",
     )
     bench_scale_start: str = setting(
         "MLB_ASSETS_BENCH_SCALE_START",

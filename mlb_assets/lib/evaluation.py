@@ -15,15 +15,33 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from mlb_assets.lib.models.evidence import Evidence, paired_evidence
 from mlb_assets.lib.models.metrics import calibration_table, evaluate
 
 # Fits on ``train`` (with its own validation split) and returns P(target=1) for ``test``.
 FitPredict = Callable[[pd.DataFrame, pd.DataFrame], np.ndarray]
 
+# The market's own probability of each target's side: at decision time (the anchor: the
+# decision-time line, the open where a season has no timestamps) and at the close.
 MARKET_PREDICTORS = {
-    "market_decision": "market_home_prob_decision",
-    "market_close": "close_home_prob_mult",
+    "home_win": {
+        "market_decision": "market_home_prob_anchor",
+        "market_close": "close_home_prob_mult",
+    },
+    "total_over": {
+        "market_decision": "market_over_prob_anchor",
+        "market_close": "close_over_prob_mult",
+    },
 }
+MARKET_DECISION = "market_decision"
+
+
+def market_predictors(target: str) -> dict[str, str]:
+    if target not in MARKET_PREDICTORS:
+        raise ValueError(
+            f"no market baseline for target {target!r}; known: {sorted(MARKET_PREDICTORS)}"
+        )
+    return MARKET_PREDICTORS[target]
 
 
 def time_split(
@@ -66,6 +84,7 @@ def walk_forward(
     log: Callable[[str], None] = lambda _message: None,
 ) -> WalkForward:
     """Expanding-window evaluation by month of ``season`` for each engine and the market."""
+    markets = market_predictors(target)
     rows = []
     for start in month_starts(frame, season, date_column):
         end = (pd.Timestamp(start) + pd.offsets.MonthBegin(1)).date()
@@ -74,7 +93,7 @@ def walk_forward(
         test = frame[(dates >= start) & (dates < end) & frame[target].notna()]
         if test.empty or train.empty:
             continue
-        part = test[["game_id", date_column, target, *MARKET_PREDICTORS.values()]].copy()
+        part = test[["game_id", date_column, target, *markets.values()]].copy()
         period = part["period"] = start.strftime("%Y-%m")
         for name, fit_predict in engines.items():
             log(f"walk-forward {name} {period}: train {len(train)}, test {len(test)}")
@@ -83,8 +102,8 @@ def walk_forward(
     if not rows:
         raise ValueError(f"no month of {season} has both earlier training rows and outcomes")
     predictions = pd.concat(rows, ignore_index=True).rename(columns={target: "y"})
-    predictions = predictions.rename(columns={v: k for k, v in MARKET_PREDICTORS.items()})
-    predictors = [*engines, *MARKET_PREDICTORS]
+    predictions = predictions.rename(columns={v: k for k, v in markets.items()})
+    predictors = [*engines, *markets]
     return WalkForward(
         predictions, _metrics(predictions, predictors), _calibration(predictions, predictors)
     )
@@ -106,16 +125,54 @@ def _calibration(predictions: pd.DataFrame, predictors: list[str]) -> pd.DataFra
     return pd.concat(tables, ignore_index=True)
 
 
-def verdict(metrics: pd.DataFrame, engines: list[str]) -> str:
-    """One honest sentence: does any engine beat the market's decision-time line?"""
+def paired_against_market(
+    predictions: pd.DataFrame, predictors: list[str], *, n_boot: int = 2000, seed: int = 0
+) -> dict[str, Evidence]:
+    """Each predictor's evidence against the market at decision time, on the games both
+    scored (a predictor with fewer than 30 such games is left out)."""
+    found = {}
+    for name in predictors:
+        try:
+            found[name] = paired_evidence(
+                predictions["y"].astype(float).to_numpy(),
+                predictions[name].to_numpy(dtype=float),
+                predictions[MARKET_DECISION].to_numpy(dtype=float),
+                n_boot=n_boot,
+                seed=seed,
+            )
+        except ValueError:
+            continue
+    return found
+
+
+def evidence_table(evidence: Mapping[str, Evidence]) -> pd.DataFrame:
+    """One row per predictor: its log-loss, the market's on the same games, the interval."""
+    return pd.DataFrame([{"predictor": name, **e.as_record()} for name, e in evidence.items()])
+
+
+def verdict(
+    metrics: pd.DataFrame, engines: list[str], evidence: Mapping[str, Evidence] | None = None
+) -> str:
+    """One honest sentence about the best engine against the market's decision-time line.
+
+    "Beats" needs the paired interval entirely below zero; a lower log-loss whose interval
+    reaches above zero is reported as no proven edge, and without an interval no claim
+    is made either way beyond the point figures.
+    """
     overall = metrics[metrics["period"] == "all"].set_index("predictor")["log_loss"]
     market = overall.get("market_decision")
     if market is None or np.isnan(market):
         return "no market baseline to compare with"
     best = min(engines, key=lambda e: overall.get(e, np.inf))
-    gap = overall[best] - market
-    beats = "beats" if gap < 0 else "does not beat"
+    figures = (
+        f"log-loss {overall[best]:.4f} vs {market:.4f} ({overall[best] - market:+.4f}); "
+        f"closing line {overall.get('market_close', np.nan):.4f}"
+    )
+    found = (evidence or {}).get(best)
+    if found is None:
+        return f"best engine {best}, without an interval (no claim of an edge): {figures}"
+    outcome = "beats" if found.shows_edge else "does not beat (no proven edge)"
     return (
-        f"best engine {best} {beats} the market at decision time: log-loss {overall[best]:.4f} "
-        f"vs {market:.4f} ({gap:+.4f}); closing line {overall.get('market_close', np.nan):.4f}"
+        f"best engine {best} {outcome} the market at decision time: {figures}; paired 95% CI "
+        f"{found.diff_ci_low:+.4f} to {found.diff_ci_high:+.4f}"
     )

@@ -99,6 +99,7 @@ def build_resources(
             starting_bankroll=config.starting_bankroll,
             reference_book=config.reference_book,
             novig_method=config.novig_method,
+            gate_max_log_loss_diff=config.gate_max_log_loss_diff,
         ),
         "operations": OperationsResource(
             **_given(

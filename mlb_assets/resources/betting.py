@@ -23,7 +23,9 @@ class BettingResource(dg.ConfigurableResource):
     probability points, tiers A/B/C at model probabilities 0.65/0.60/0.55, a starting
     bankroll of 10,000, the best price among every book in the warehouse (``books``: a
     comma-separated list to restrict), Pinnacle as the reference for the no-vig market
-    probability, and the multiplicative no-vig method for the edge.
+    probability, and the multiplicative no-vig method for the edge (and the closing-line
+    value). Money is staked on a model only while its evidence's interval of log-loss minus
+    the market's lies below ``gate_max_log_loss_diff`` (0: entirely in the model's favour).
     """
 
     kelly_fraction: float = default("kelly_fraction")
@@ -36,6 +38,7 @@ class BettingResource(dg.ConfigurableResource):
     books: str = ""
     reference_book: str = default("reference_book")
     novig_method: Literal["mult", "shin"] = default("novig_method")
+    gate_max_log_loss_diff: float = default("gate_max_log_loss_diff")
 
     def staking(self) -> StakingParams:
         return StakingParams(

@@ -1,9 +1,15 @@
 """Predictions, picks, the ledger, rollups and reporting views through the graph, on May
-2016 with a champion trained on April only (``trained`` in conftest)."""
+2016 with a champion trained on April only (``trained`` in conftest).
+
+The backtest runs with evidence recorded that opens the betting gate of both champions;
+``test_a_closed_gate_stakes_no_money`` reruns May on a copy of the warehouse with
+bad evidence for one model and none for the other."""
 
 from __future__ import annotations
 
-from datetime import date
+import sqlite3
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,14 +17,18 @@ import sqlalchemy as sa
 
 from mlb_assets.lib.betting.ledger import build_ledger
 from mlb_assets.lib.features.market import decision_times
+from mlb_assets.lib.models.registry import champion_version
+from mlb_assets.lib.models.tracking import configure
 from mlb_assets.lib.odds import american_to_decimal
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
-from mlb_assets.lib.warehouse.load import read_frame
+from mlb_assets.lib.warehouse.load import bulk_insert, read_frame
 from mlb_assets.lib.warehouse.reporting import read_view
 from mlb_assets.lib.warehouse.schema import (
     bet_ledger,
+    betting_gate,
     games,
     line_movements,
+    model_evidence,
     odds_snapshots,
     picks,
     predictions,
@@ -34,6 +44,7 @@ from mlb_assets_tests.defs.conftest import TRAIN_BEFORE
 pytestmark = [pytest.mark.archive, pytest.mark.slow]
 
 MAY = (date(2016, 5, 1), date(2016, 5, 31))
+MODELS = ("mlb_home_win", "mlb_total_over")
 
 
 def _table(url: str, table: sa.Table) -> pd.DataFrame:
@@ -41,9 +52,50 @@ def _table(url: str, table: sa.Table) -> pd.DataFrame:
         return read_frame(connection, sa.select(table))
 
 
+def _champions(resources: dict[str, object]) -> dict[str, str]:
+    client = configure(resources["mlflow"].settings())  # type: ignore[attr-defined]
+    return {name: str(champion_version(client, name).version) for name in MODELS}
+
+
+def record_evidence(
+    url: str, resources: dict[str, object], diff: tuple[float, float, float], models=MODELS
+) -> None:
+    """A model_evidence row (mean, low, high of model − market log-loss) per champion, newer
+    than any the evaluation wrote."""
+    mean, low, high = diff
+    versions = _champions(resources)
+    rows = pd.DataFrame(
+        {
+            "evaluation_id": f"test-{datetime.now(UTC).timestamp()}",
+            "model_name": list(models),
+            "model_version": [versions[name] for name in models],
+            "target": "test",
+            "season": 2016,
+            "n_games": 1000,
+            "model_log_loss": 0.68 + mean,
+            "market_log_loss": 0.68,
+            "diff_mean": mean,
+            "diff_ci_low": low,
+            "diff_ci_high": high,
+            "edge_probability": 1.0 if high < 0 else 0.4,
+            "calibration_slope": 1.0,
+            "calibration_intercept": 0.0,
+            "mean_gap": 0.0,
+            "created_at": pd.Timestamp(datetime.now(UTC)),
+        }
+    )
+    with create_warehouse_engine(url).begin() as connection:
+        bulk_insert(connection, model_evidence, rows)
+
+
+# A tight interval well below zero: the gate opens with an evidence weight of almost 1.
+PROVEN = (-0.05, -0.0505, -0.0495)
+
+
 @pytest.fixture(scope="module")
 def backtest(trained: dict[str, object]) -> dict[str, object]:
     resources = trained["resources"]
+    record_evidence(str(trained["url"]), resources, PROVEN)
     first = run_partitioned_job(BETTING_BACKTEST_JOB, *MAY, resources=resources, quiet=True)
     assert first.success
     url = str(trained["url"])
@@ -107,7 +159,8 @@ def test_picks_take_the_best_price_at_decision_time(backtest: dict[str, object])
     assert (source["book"].to_numpy() == rows["book"].to_numpy()).all()
     assert (source["captured_at"].to_numpy() <= decision.loc[rows["game_id"]].to_numpy()).all()
     bets = rows[rows["is_bet"]]
-    assert len(bets) > 0
+    assert len(bets) > 0 and not rows["paper"].any()  # the gate is open: money bets
+    assert (rows["evidence_weight"] > 0.99).all()
     assert (bets["edge"] >= 0.03 - 1e-12).all()
     assert (bets["stake_fraction"] <= 0.02 + 1e-12).all()
     assert (rows.loc[~rows["is_bet"], "stake_fraction"] == 0).all()
@@ -207,6 +260,7 @@ def test_same_ledger_and_views_on_postgres(
 
     resources = make_resources(postgres_url, archive_dir, trained["home"])
     assert run_season_backfill(MODELS_START, MODELS_END, resources=resources, quiet=True).success
+    record_evidence(postgres_url, resources, PROVEN)
     assert run_partitioned_job(BETTING_BACKTEST_JOB, *MAY, resources=resources, quiet=True).success
     lite, pg = str(backtest["url"]), postgres_url
     for table, key in [(picks, "pick_id"), (bet_ledger, "bet_id")]:
@@ -222,3 +276,67 @@ def test_same_ledger_and_views_on_postgres(
             with create_warehouse_engine(url).connect() as connection:
                 frames.append(read_view(connection, view).reset_index(drop=True))
         pd.testing.assert_frame_equal(frames[0], frames[1], check_dtype=False, rtol=1e-6)
+
+
+def _copy_sqlite(url: str, target: Path) -> str:
+    """A consistent copy of a SQLite warehouse (the online backup API, WAL included)."""
+    source = sqlite3.connect(url.removeprefix("sqlite:///"))
+    copy = sqlite3.connect(target)
+    with copy:
+        source.backup(copy)
+    source.close()
+    copy.close()
+    return f"sqlite:///{target}"
+
+
+def test_a_closed_gate_stakes_no_money(
+    backtest: dict[str, object], trained: dict[str, object], archive_dir, tmp_path: Path
+) -> None:
+    """Bad evidence for the h2h champion, none for the totals one: every pick is a paper
+    pick, no money is staked, and the paper ledger is complete and reported apart."""
+    from mlb_assets_tests.defs.conftest import make_resources
+
+    url = _copy_sqlite(str(backtest["url"]), tmp_path / "warehouse.sqlite")
+    resources = make_resources(url, archive_dir, trained["home"])
+    with create_warehouse_engine(url).begin() as connection:
+        connection.execute(sa.delete(model_evidence))
+    record_evidence(url, resources, (0.01, -0.002, 0.021), models=("mlb_home_win",))
+    result = run_partitioned_job(BETTING_BACKTEST_JOB, *MAY, resources=resources, quiet=True)
+    assert result.success
+    chosen = _table(url, picks)
+    assert len(chosen) > 0 and chosen["paper"].all()
+    assert chosen["evidence_weight"].isna().all()
+    assert (chosen["kelly_prob"] == chosen["model_prob"]).all()
+    paper_picks = chosen[chosen["is_bet"]]
+    assert (paper_picks["edge"] >= 0.03 - 1e-12).all()
+    # The ledger: every paper bet, one unit each, no bankroll behind it; no money at all.
+    ledger = _table(url, bet_ledger)
+    assert set(ledger["bet_id"]) == set(paper_picks["pick_id"])
+    assert ledger["paper"].all() and (ledger["stake"] == 100.0).all()
+    assert ledger["bankroll_before"].isna().all()
+    settled = ledger[ledger["result"].isin(["win", "loss", "push"])]
+    assert len(settled) > 0 and settled["profit_units"].notna().all()
+    summary = _table(url, roi_summary)
+    assert set(summary["ledger"]) == {"paper"}
+    paper_all = summary[(summary["ledger"] == "paper") & (summary["scope"] == "all")].iloc[0]
+    assert paper_all["bets"] == len(settled)
+    assert paper_all["roi_ci_low"] <= paper_all["roi"] <= paper_all["roi_ci_high"]
+    assert paper_all["clv_ci_low"] <= paper_all["clv_mean"] <= paper_all["clv_ci_high"]
+    # Each model's gate: closed, with the reason, and the change alerted once per model.
+    gates = _table(url, betting_gate).set_index("model_name")
+    assert not gates["gate_open"].astype(bool).any()
+    assert gates.loc["mlb_home_win", "reason"].startswith("no proven edge: ")
+    assert gates.loc["mlb_total_over", "reason"].startswith("no evidence recorded for ")
+    meta = materialization_metadata(result)
+    assert meta["picks"]["bets"] == 0 and meta["picks"]["paper_bets"] > 0
+    assert meta["picks"]["gate_alerts_sent"] == 2  # both were open after the backtest
+    reasons = [gate["reason"] for gate in meta["picks"]["betting_gate"].values()]
+    assert any(reason.startswith("no proven edge") for reason in reasons)
+    headline = meta["roi_rollups"]["summary"]
+    assert headline.startswith("no proven edge: no money staked; paper (one unit each")
+    assert headline.count("95% CI") == 3
+    with create_warehouse_engine(url).connect() as connection:
+        assert read_view(connection, "roi_daily").empty  # the money views stay empty
+        assert read_view(connection, "bankroll_curve").empty
+        gate_view = read_view(connection, "betting_gate")
+    assert set(gate_view["model_name"]) == set(MODELS)

@@ -15,7 +15,7 @@ from mlb_assets.lib.models.registry import champion_version
 from mlb_assets.lib.models.tracking import configure
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 from mlb_assets.lib.warehouse.load import read_frame
-from mlb_assets.lib.warehouse.schema import game_features, model_evaluation
+from mlb_assets.lib.warehouse.schema import game_features, model_evaluation, model_evidence
 from mlb_assets.resources.models import MlflowResource
 
 pytestmark = [pytest.mark.archive, pytest.mark.slow]
@@ -60,11 +60,43 @@ def test_evaluation_reports_engines_and_market(trained: dict[str, object]) -> No
     with create_warehouse_engine(str(trained["url"])).connect() as connection:
         rows = read_frame(connection, sa.select(model_evaluation))
     overall = rows[rows["period"] == "all"].set_index("predictor")
-    assert set(overall.index) == {"h2o", "autogluon", "market_decision", "market_close"}
+    predictors = {"h2o", "autogluon", "champion", "market_decision", "market_close"}
+    assert set(overall.index) == predictors
     assert (overall["n"] == overall.loc["market_decision", "n"]).all()
     assert set(rows["period"]) == {"all", "2016-05"}  # April has no earlier games to learn from
-    verdict = _metadata(trained["result"], "model_evaluation")["verdict"]
-    assert "the market at decision time" in verdict
+    meta = _metadata(trained["result"], "model_evaluation")
+    assert "the market at decision time" in meta["verdict"] and "95% CI" in meta["verdict"]
+
+
+def test_the_champion_that_bets_is_scored_against_the_market(trained: dict[str, object]) -> None:
+    """The evidence row is the champion's own: its version, its out-of-sample games (May,
+    after its April training data), with an interval that contains its mean."""
+    with create_warehouse_engine(str(trained["url"])).connect() as connection:
+        evidence = read_frame(connection, sa.select(model_evidence))
+        rows = read_frame(connection, sa.select(model_evaluation))
+    settings = MlflowResource(home=str(trained["home"])).settings()
+    version = champion_version(configure(settings), "mlb_home_win")
+    (row,) = evidence.to_dict("records")
+    assert (row["model_name"], row["model_version"]) == ("mlb_home_win", str(version.version))
+    champion = rows[(rows["predictor"] == "champion") & (rows["period"] == "2016-05")].iloc[0]
+    assert row["n_games"] == champion["n"] > 300
+    assert row["model_log_loss"] == pytest.approx(champion["log_loss"])
+    assert row["diff_ci_low"] <= row["diff_mean"] <= row["diff_ci_high"]
+    assert row["diff_mean"] == pytest.approx(row["model_log_loss"] - row["market_log_loss"])
+    meta = _metadata(trained["result"], "model_evaluation")
+    assert meta["champion"] == f"mlb_home_win v{version.version}"
+    assert meta["champion_diff_ci_high"] == pytest.approx(row["diff_ci_high"])
+
+
+def test_models_start_from_the_market(trained: dict[str, object]) -> None:
+    """Each engine is anchored on the market: it does not see the moneyline's own prices,
+    and its blend with the market was fit on games it did not learn from."""
+    for asset in ("h2o_model", "autogluon_model"):
+        meta = _metadata(trained["result"], asset)
+        offered = meta["features_offered"]
+        assert offered and not [c for c in offered if c.startswith(("ml_open_", "ml_decision_"))]
+        assert "season" not in offered
+        assert abs(meta["val_log_loss"] - meta["val_market_log_loss"]) < 0.05
 
 
 def test_champion_predictions_reload_in_a_fresh_process(trained: dict[str, object]) -> None:

@@ -6,8 +6,8 @@ schedule start` / `dagster sensor start` and their crons and interval shortened 
 configuration; `dagster-daemon run` launches every run. The replay clock waits at 11:00 in New
 York until the morning's odds and picks are in, then runs fast to 04:00 the next morning, and
 stops while the day settles. The champion is a small model registered beforehand on
-synthetic data that leans to home teams, so that it stakes money: a plumbing test, not a
-claim about any edge.
+synthetic data that leans to home teams, with evidence recorded for it that opens its
+betting gate, so that it stakes money: a plumbing test, not a claim about any edge.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _environment(home: Path, dagster_home: Path, replay: str, archive: Path) -> 
     }
 
 
-def _register_champion(home: Path) -> None:
+def _register_champion(home: Path) -> str:
     """A small AutoGluon model on the market's own features, registered as the champion of
     ``mlb_home_win`` in the embedded MLflow store the runs will read."""
     from mlb_assets.lib.models.autogluon_engine import train_autogluon
@@ -103,6 +103,41 @@ def _register_champion(home: Path) -> None:
         data_fingerprint="synthetic-door-test",
     )
     assert registered.promoted
+    return registered.version
+
+
+def _record_evidence(warehouse: str, version: str) -> None:
+    """Evidence for the champion's version that opens its betting gate (made up, like its
+    data: the gate is under test elsewhere)."""
+    from mlb_assets.lib.warehouse import migrate
+    from mlb_assets.lib.warehouse.engine import create_warehouse_engine
+    from mlb_assets.lib.warehouse.load import bulk_insert
+    from mlb_assets.lib.warehouse.schema import model_evidence
+
+    engine = create_warehouse_engine(warehouse)
+    migrate.upgrade(engine)
+    numbers = {"diff_mean": -0.05, "diff_ci_low": -0.06, "diff_ci_high": -0.04}
+    row = {
+        "evaluation_id": "door-test",
+        "model_name": "mlb_home_win",
+        "model_version": version,
+        "target": "home_win",
+        "season": 2016,
+        "n_games": 120,
+        "model_log_loss": 0.63,
+        "market_log_loss": 0.68,
+        **numbers,
+        "edge_probability": 1.0,
+        "calibration_slope": 1.0,
+        "calibration_intercept": 0.0,
+        "mean_gap": 0.1,
+        "created_at": datetime.now(UTC),
+    }
+    try:
+        with engine.begin() as connection:
+            bulk_insert(connection, model_evidence, pd.DataFrame([row]))
+    finally:
+        engine.dispose()
 
 
 def _set_speed(replay: str, speed: float) -> datetime:
@@ -163,7 +198,8 @@ def test_the_daemon_plays_a_replayed_day(
     dagster_home.mkdir(exist_ok=True)
     # The local instance `mlb-assets ui` writes: a queue of at most two runs at once.
     (dagster_home / "dagster.yaml").write_text(LOCAL_INSTANCE_YAML)
-    _register_champion(home)
+    warehouse = f"sqlite:///{home / 'warehouse.sqlite'}"
+    _record_evidence(warehouse, _register_champion(home))
     env = _environment(home, dagster_home, replay, archive_dir)
     for kind, names in (("schedule", SCHEDULES), ("sensor", SENSORS)):
         for name in names:
@@ -177,7 +213,6 @@ def test_the_daemon_plays_a_replayed_day(
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    warehouse = f"sqlite:///{home / 'warehouse.sqlite'}"
     partition = DAY.isoformat()
     try:
         # The morning: odds polled, then picks made, while the replay clock waits.
@@ -186,9 +221,11 @@ def test_the_daemon_plays_a_replayed_day(
             lambda: _succeeded(_runs(dagster_home), "odds_poll", partition),
             420,
         )
-        staked = "SELECT count(*) FROM picks WHERE game_date = :day AND stake_fraction > 0"
+        staked = (
+            "SELECT count(*) FROM picks WHERE game_date = :day AND stake_fraction > 0 AND NOT paper"
+        )
         _wait(
-            "picks with stakes",
+            "picks with money stakes",
             lambda: (
                 _succeeded(_runs(dagster_home), "daily_picks", partition)
                 and _count(warehouse, staked)
@@ -233,7 +270,10 @@ def test_the_daemon_plays_a_replayed_day(
         "WHERE game_date = :day GROUP BY game_id, market, side HAVING count(*) > 1) AS twice"
     )
     assert _count(warehouse, duplicates) == 0
-    settled = "SELECT count(*) FROM bet_ledger WHERE game_date = :day AND result IN ('win', 'loss')"
+    settled = (
+        "SELECT count(*) FROM bet_ledger WHERE game_date = :day AND result IN ('win', 'loss') "
+        "AND NOT paper"
+    )
     assert _count(warehouse, settled) > 0
     pending = "SELECT count(*) FROM bet_ledger WHERE game_date = :day AND result IS NULL"
     assert _count(warehouse, pending) == 0

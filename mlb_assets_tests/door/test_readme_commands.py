@@ -96,7 +96,7 @@ COMMANDS: dict[str, str] = {
     # Benchmarks
     r"^python benchmarks/run\.py --only scale$": (HERE + "test_a_benchmark_prints_its_figures"),
     r"^python benchmarks/run\.py$": (
-        "excused: all five benchmarks take about an hour on two cores; "
+        "excused: all six benchmarks take over an hour on two cores; "
         "test_a_benchmark_prints_its_figures runs one through the same runner"
     ),
     # The command-line reference: each synopsis line
@@ -328,7 +328,9 @@ def test_quickstart_runs_the_main_job(door: Door, archive_dir: Path) -> None:
         "backfill done",
         "champion",
         "walk-forward evaluation",
+        "betting gate mlb_home_win",
         "2016 ledger",
+        "95% CI",
         "demo done",
     ):
         assert line in ran.stdout, ran.tail()

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlb_assets.lib.evaluation import time_split, verdict, walk_forward
+from mlb_assets.lib.evaluation import paired_against_market, time_split, verdict, walk_forward
 
 
 def _frame() -> pd.DataFrame:
@@ -24,7 +24,7 @@ def _frame() -> pd.DataFrame:
             "season": np.repeat(dates.year, 4),
             "x": truth + rng.normal(0, 0.05, n),
             "home_win": (rng.uniform(size=n) < truth).astype(int),
-            "market_home_prob_decision": truth,
+            "market_home_prob_anchor": truth,
             "close_home_prob_mult": truth,
         }
     )
@@ -52,7 +52,11 @@ def test_walk_forward_trains_only_on_the_past() -> None:
     # The market here knows the truth; a constant cannot beat it.
     assert overall.loc["market_decision", "log_loss"] < overall.loc["constant", "log_loss"]
     assert overall.loc["constant", "n"] == len(result.predictions)
-    assert "does not beat" in verdict(result.metrics, ["constant"])
+    assert "no claim of an edge" in verdict(result.metrics, ["constant"])
+    evidence = paired_against_market(result.predictions, ["constant"], n_boot=200)
+    assert evidence["constant"].diff_ci_low > 0  # reliably worse than the market
+    assert "does not beat (no proven edge)" in verdict(result.metrics, ["constant"], evidence)
+    assert "paired 95% CI" in verdict(result.metrics, ["constant"], evidence)
     assert set(result.calibration["predictor"]) == {"constant", "market_decision", "market_close"}
 
 

@@ -8,13 +8,15 @@
 --   peak            float  highest bankroll_end up to and including this date
 --   drawdown        float  bankroll_end / peak - 1 (0 at a new peak, negative below it)
 --
--- Pending bets add nothing yet, so an unsettled day ends where it started.
+-- Pending bets add nothing yet, so an unsettled day ends where it started. Money bets only:
+-- paper bets never draw on the bankroll.
 WITH daily AS (
     SELECT b.game_date,
            max(b.bankroll_before) AS bankroll_start,
            coalesce(sum(CASE WHEN b.result IN ('win', 'loss', 'push') THEN b.profit END), 0.0)
                AS profit
     FROM bet_ledger AS b
+    WHERE $money_bets
     GROUP BY b.game_date
 ),
 curve AS (

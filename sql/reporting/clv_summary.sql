@@ -1,4 +1,5 @@
--- reporting.clv_summary: closing-line value of the bets, per market and overall.
+-- reporting.clv_summary: closing-line value of the money bets, per market and overall (the
+-- paper bets' CLV, with intervals, is in roi_summary under ledger 'paper').
 --
 -- Columns (BI contract):
 --   market              text     market (h2h, totals), or 'all' for every bet
@@ -20,6 +21,7 @@ SELECT b.market,
        min(b.clv_prob) AS clv_min,
        max(b.clv_prob) AS clv_max
 FROM bet_ledger AS b
+WHERE $money_bets
 GROUP BY b.market
 UNION ALL
 SELECT 'all',
@@ -31,3 +33,4 @@ SELECT 'all',
        min(b.clv_prob),
        max(b.clv_prob)
 FROM bet_ledger AS b
+WHERE $money_bets

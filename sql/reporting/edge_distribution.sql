@@ -6,9 +6,11 @@
 --   edge_bin   float    lower bound of the bin, bins 0.01 wide: floor(edge * 100) / 100
 --                       (edge 0.034 is in bin 0.03, edge -0.004 in bin -0.01)
 --   picks      integer  picks in the bin (every predicted side, bet or not)
---   bets       integer  picks that became bets (is_bet)
+--   bets       integer  picks that became bets (is_bet), money or paper
 --   edge_mean  float    mean edge (model_prob - market_prob) of the bin's picks
---   settled    integer  those bets settled win, loss or push in the ledger
+--   settled    integer  those bets staking money and settled win, loss or push in the
+--                       ledger (paper bets, placed while the betting gate was closed,
+--                       are in roi_summary under ledger 'paper')
 --   staked     float    money staked on the settled bets (0 when none)
 --   profit     float    money won or lost on the settled bets (0 when none)
 --   roi        float    profit / staked; NULL when nothing settled was staked
@@ -34,20 +36,20 @@ binned AS (
                 ELSE CAST(s.x AS INTEGER) END AS bin
     FROM scaled AS s
 )
-SELECT b.market,
-       CAST(b.bin AS DOUBLE PRECISION) / 100 AS edge_bin,
+SELECT k.market,
+       CAST(k.bin AS DOUBLE PRECISION) / 100 AS edge_bin,
        count(*) AS picks,
-       sum(CASE WHEN b.is_bet THEN 1 ELSE 0 END) AS bets,
-       avg(b.edge) AS edge_mean,
-       sum(CASE WHEN l.result IN ('win', 'loss', 'push') THEN 1 ELSE 0 END) AS settled,
-       coalesce(sum(CASE WHEN l.result IN ('win', 'loss', 'push') THEN l.stake END), 0.0)
+       sum(CASE WHEN k.is_bet THEN 1 ELSE 0 END) AS bets,
+       avg(k.edge) AS edge_mean,
+       sum(CASE WHEN b.result IN ('win', 'loss', 'push') THEN 1 ELSE 0 END) AS settled,
+       coalesce(sum(CASE WHEN b.result IN ('win', 'loss', 'push') THEN b.stake END), 0.0)
            AS staked,
-       coalesce(sum(CASE WHEN l.result IN ('win', 'loss', 'push') THEN l.profit END), 0.0)
+       coalesce(sum(CASE WHEN b.result IN ('win', 'loss', 'push') THEN b.profit END), 0.0)
            AS profit,
-       sum(CASE WHEN l.result IN ('win', 'loss', 'push') THEN l.profit END)
-           / nullif(sum(CASE WHEN l.result IN ('win', 'loss', 'push') THEN l.stake END), 0)
+       sum(CASE WHEN b.result IN ('win', 'loss', 'push') THEN b.profit END)
+           / nullif(sum(CASE WHEN b.result IN ('win', 'loss', 'push') THEN b.stake END), 0)
            AS roi
-FROM binned AS b
-LEFT JOIN bet_ledger AS l
-    ON l.bet_id = b.pick_id
-GROUP BY b.market, b.bin
+FROM binned AS k
+LEFT JOIN bet_ledger AS b
+    ON b.bet_id = k.pick_id AND $money_bets
+GROUP BY k.market, k.bin

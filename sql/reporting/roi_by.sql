@@ -1,4 +1,4 @@
--- reporting.roi_by_tier, roi_by_market, roi_by_month: the bet ledger per key, beside the
+-- reporting.roi_by_tier, roi_by_market, roi_by_month: the ledger's money bets per key, beside the
 -- bootstrap interval the rollup computed for it. One template for the three views:
 -- $key is the view's key column (tier, market, month) and $key_expr its value per bet.
 --
@@ -28,6 +28,7 @@ WITH per_key AS (
            sum(CASE WHEN b.result IN ('win', 'loss', 'push') THEN b.profit END) AS profit,
            avg(CASE WHEN b.result IN ('win', 'loss', 'push') THEN b.clv_prob END) AS clv_mean
     FROM bet_ledger AS b
+    WHERE $money_bets
     GROUP BY $key_expr
 )
 SELECT p.$key,
@@ -45,4 +46,4 @@ SELECT p.$key,
        s.roi_ci_high
 FROM per_key AS p
 LEFT JOIN roi_summary AS s
-    ON s.scope = '$key' AND s.key = p.$key
+    ON s.scope = '$key' AND s.key = p.$key AND $money_summary

@@ -1,4 +1,5 @@
--- reporting.roi_daily: the bet ledger per game date.
+-- reporting.roi_daily: the money bets of the ledger per game date (paper bets, placed while
+-- the betting gate was closed, are in roi_summary under ledger 'paper').
 --
 -- Columns (BI contract):
 --   game_date  date     the games' local date
@@ -30,4 +31,5 @@ SELECT b.game_date,
            / nullif(sum(CASE WHEN b.result IN ('win', 'loss', 'push') THEN b.stake END), 0)
            AS roi
 FROM bet_ledger AS b
+WHERE $money_bets
 GROUP BY b.game_date

@@ -20,6 +20,13 @@ from mlb_assets.defs.partitions import (
     partition_dates,
     single_run_backfill,
 )
+from mlb_assets.lib.betting.gate import (
+    GateDecision,
+    decide_all,
+    gate_alerts,
+    gate_rows,
+    newest_per_model,
+)
 from mlb_assets.lib.betting.ledger import build_ledger
 from mlb_assets.lib.betting.picks import build_picks
 from mlb_assets.lib.betting.plots import bankroll_plot_markdown, calibration_plot_markdown
@@ -35,18 +42,22 @@ from mlb_assets.lib.betting.rollups import bankroll_curve, headline, roi_summary
 from mlb_assets.lib.features.market import decision_times
 from mlb_assets.lib.models.registry import champion_version
 from mlb_assets.lib.models.tracking import configure
+from mlb_assets.lib.ops.alerts import AlertDeliveryError
 from mlb_assets.lib.warehouse.load import bulk_insert, read_frame, replace_dates
 from mlb_assets.lib.warehouse.reporting import refresh_reporting_views
 from mlb_assets.lib.warehouse.schema import bet_ledger as ledger_table
+from mlb_assets.lib.warehouse.schema import betting_gate as gate_table
 from mlb_assets.lib.warehouse.schema import game_features as features_table
 from mlb_assets.lib.warehouse.schema import games as games_table
 from mlb_assets.lib.warehouse.schema import line_movements as movements_table
+from mlb_assets.lib.warehouse.schema import model_evidence as evidence_table
 from mlb_assets.lib.warehouse.schema import odds_snapshots as snapshots_table
 from mlb_assets.lib.warehouse.schema import picks as picks_table
 from mlb_assets.lib.warehouse.schema import predictions as predictions_table
 from mlb_assets.lib.warehouse.schema import roi_summary as summary_table
 from mlb_assets.resources.betting import BettingResource
 from mlb_assets.resources.models import MlflowResource
+from mlb_assets.resources.operations import OperationsResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
 GROUP = "betting"
@@ -126,6 +137,11 @@ def _predict_market(
     if features.empty:
         return pd.DataFrame()
     probs = champion.pyfunc.predict(features[champion.features])["prob"].to_numpy()
+    # An anchored model has no probability where the market had no line at decision time.
+    priced = ~np.isnan(probs)
+    features, probs = features[priced], probs[priced]
+    if features.empty:
+        return pd.DataFrame()
     return build_predictions(
         timed,
         features,
@@ -207,6 +223,48 @@ def _value_counts(values: pd.Series) -> dict[str, int]:
     return {str(k): int(v) for k, v in values.value_counts().items()}
 
 
+def _gate_decisions(
+    connection: sa.Connection, preds: pd.DataFrame, max_log_loss_diff: float
+) -> dict[tuple[str, str], GateDecision]:
+    """The gate of each model version the predictions come from."""
+    models = zip(preds["model_name"], preds["model_version"].astype(str), strict=True)
+    evidence = read_frame(connection, sa.select(evidence_table))
+    return decide_all(models, evidence, max_log_loss_diff)
+
+
+def _record_gates(
+    context: dg.AssetExecutionContext,
+    connection: sa.Connection,
+    operations: OperationsResource,
+    decisions: list[GateDecision],
+) -> int:
+    """Write each model's gate state; alert where it opened or closed. Returns alerts sent."""
+    if not decisions:  # no predictions in the range: nothing was decided
+        return 0
+    previous = read_frame(connection, sa.select(gate_table))
+    known = dict(zip(previous["model_name"], previous["gate_open"].astype(bool), strict=True))
+    rows = gate_rows(decisions, previous, pd.Timestamp(datetime.now(UTC)))
+    connection.execute(sa.delete(gate_table).where(gate_table.c.model_name.in_(rows["model_name"])))
+    bulk_insert(connection, gate_table, rows)
+    sent = 0
+    for alert in gate_alerts(decisions, known):
+        try:
+            operations.sink(context.log).send(alert)
+            sent += 1
+        except AlertDeliveryError as error:  # the state is recorded; the run goes on
+            context.log.error(f"could not deliver the betting gate alert: {error}")
+    return sent
+
+
+def _log_gates(context: dg.AssetExecutionContext, decisions: list[GateDecision]) -> None:
+    for decision in decisions:
+        state = "open: money staked" if decision.is_open else "closed: paper picks only"
+        context.log.info(
+            f"betting gate {decision.model_name} v{decision.model_version} {state}; "
+            f"{decision.reason}"
+        )
+
+
 @dg.asset(
     group_name=GROUP,
     kinds={"python", "sql"},
@@ -218,8 +276,12 @@ def _value_counts(values: pd.Series) -> dict[str, int]:
         "time (reference book; multiplicative and Shin), the edge (model minus market), the "
         "expected value at the best price among the configured books at decision time "
         "(never the close), the fractional-Kelly stake as a bankroll share (capped; zero "
-        "below the minimum edge) and the tier. Each pick records the odds snapshot of its "
-        "price and the model version."
+        "below the minimum edge) and the tier. Money is staked only while the model "
+        "version's newest model_evidence shows an edge (the betting gate); Kelly then trusts "
+        "the model as far as the evidence does. Otherwise picks are paper picks, one unit "
+        "each, settled apart from the bankroll. Each pick records the odds snapshot of its "
+        "price and the model version; the gate per model goes to betting_gate, and a gate "
+        "that opens or closes alerts."
     ),
 )
 def picks(
@@ -227,12 +289,14 @@ def picks(
     config: PicksConfig,
     warehouse: WarehouseResource,
     betting: BettingResource,
+    operations: OperationsResource,
 ) -> dg.MaterializeResult:
     start, end = partition_dates(context)
     with warehouse.connect() as connection:
         preds = read_frame(connection, _between(predictions_table, start, end))
         snapshots = read_frame(connection, _between(snapshots_table, start, end))
         games = read_games_with_decision(connection, start, end)
+        gates = _gate_decisions(connection, preds, betting.gate_max_log_loss_diff)
     in_sample = preds["in_sample"].astype(bool) if len(preds) else pd.Series(dtype=bool)
     if not config.allow_in_sample:
         preds = preds[~in_sample]
@@ -248,26 +312,46 @@ def picks(
         market_probabilities(every_book, betting.reference_book),
         betting.staking(),
         betting.novig_method,
+        gates=gates,
     )
     frame = built.frame
+    current = newest_per_model(gates.values())
     with warehouse.begin() as connection:
         written = replace_dates(connection, picks_table, frame, start, end)
-    bets = frame[frame["is_bet"]]
+        alerts_sent = _record_gates(context, connection, operations, current)
+    _log_gates(context, current)
+    bets = frame[frame["is_bet"] & ~frame["paper"]]
+    paper = frame[frame["is_bet"] & frame["paper"]]
     context.log.info(
-        f"picks {date_label(start, end)}: {written} sides, {len(bets)} bets, "
-        f"{len(built.dropped)} sides without a price or market probability"
+        f"picks {date_label(start, end)}: {written} sides, {len(bets)} money bets, "
+        f"{len(paper)} paper bets, {len(built.dropped)} sides without a price or market "
+        "probability"
     )
     return dg.MaterializeResult(
         metadata={
             "sides": written,
             "bets": len(bets),
+            "paper_bets": len(paper),
+            "betting_gate": dg.MetadataValue.json(
+                {
+                    f"{d.model_name} v{d.model_version}": {
+                        "open": d.is_open,
+                        "evidence_weight": d.weight,
+                        "reason": d.reason,
+                    }
+                    for d in gates.values()
+                }
+            ),
+            "gate_alerts_sent": alerts_sent,
             "bets_by_tier": dg.MetadataValue.json(_value_counts(bets["tier"])),
             "mean_edge_of_bets": float(bets["edge"].mean()) if len(bets) else 0.0,
             "mean_stake_fraction": float(bets["stake_fraction"].mean()) if len(bets) else 0.0,
             "in_sample_predictions_skipped": 0 if config.allow_in_sample else int(in_sample.sum()),
             "dropped_sides": dg.MetadataValue.json(_value_counts(built.dropped["reason"])),
             "preview": markdown_preview(
-                bets[["game_id", "market", "side", "price_american", "book", "edge", "tier"]]
+                frame[frame["is_bet"]][
+                    ["game_id", "market", "side", "price_american", "book", "edge", "paper"]
+                ]
             ),
         }
     )
@@ -340,7 +424,9 @@ def _update_outcomes(connection: sa.Connection, games: pd.DataFrame) -> int:
         "void for postponed and cancelled games; the bankroll at the start of each day from "
         "the results before it (stakes are that bankroll times the pick's share); profit in "
         "money and units (1% of the starting bankroll); closing price and closing-line "
-        "value. Rebuilt whole from picks and results in one transaction, so a rerun never "
+        "value (no-vig by the configured method; in probability points and as price value). "
+        "Paper bets (gate closed) are settled too, flagged, one unit each, outside the "
+        "bankroll. Rebuilt whole from picks and results in one transaction, so a rerun never "
         "double-counts; settled_at is kept from the first settlement. Also fills in the "
         "outcome of predictions whose games are final."
     ),
@@ -357,6 +443,7 @@ def bet_ledger(
         inputs["closes"],
         starting_bankroll=betting.starting_bankroll,
         reference_book=betting.reference_book,
+        novig_method=betting.novig_method,
         settled_at_known=settled_at,
         now=pd.Timestamp(datetime.now(UTC)),
     )
@@ -364,14 +451,17 @@ def bet_ledger(
         connection.execute(sa.delete(ledger_table))
         written = bulk_insert(connection, ledger_table, ledger)
         outcomes = _update_outcomes(connection, inputs["games"])
-    settled = ledger[ledger["result"].isin(["win", "loss", "push"])]
+    paper = ledger["paper"].astype(bool)
+    settled = ledger[ledger["result"].isin(["win", "loss", "push"]) & ~paper]
     context.log.info(
-        f"bet_ledger: {written} bets, {len(settled)} settled, "
-        f"{int(ledger['result'].isna().sum())} open; {outcomes} prediction outcomes filled in"
+        f"bet_ledger: {written} bets ({int(paper.sum())} on paper), {len(settled)} money bets "
+        f"settled, {int(ledger['result'].isna().sum())} open; {outcomes} prediction outcomes "
+        "filled in"
     )
     return dg.MaterializeResult(
         metadata={
             "bets": written,
+            "paper_bets": int(paper.sum()),
             "settled": len(settled),
             "open": int(ledger["result"].isna().sum()),
             "results": dg.MetadataValue.json(_value_counts(ledger["result"])),
@@ -379,7 +469,7 @@ def bet_ledger(
             "staked": float(settled["stake"].sum()),
             "prediction_outcomes_filled": outcomes,
             "preview": markdown_preview(
-                ledger[["bet_id", "game_id", "side", "price_american", "stake", "result", "profit"]]
+                ledger[["bet_id", "game_id", "side", "price_american", "stake", "result", "paper"]]
             ),
         }
     )
@@ -424,9 +514,10 @@ def _headline_metadata(figures: dict[str, float]) -> dict[str, float]:
     deps=[bet_ledger],
     description=(
         "ROI of settled bets overall and by tier, market, month and season, each with a "
-        "bootstrap 95% confidence interval, and the mean closing-line value; written to "
-        "roi_summary. Metadata: the headline figures, the bankroll curve with its drawdown "
-        "and the calibration of the predictions (plots)."
+        "bootstrap 95% confidence interval, and the closing-line value (probability points "
+        "and price value) with its interval; money and paper bets apart (roi_summary.ledger). "
+        "Metadata: the headline figures, the bankroll curve with its drawdown and the "
+        "calibration of the predictions (plots)."
     ),
 )
 def roi_rollups(
@@ -438,7 +529,12 @@ def roi_rollups(
     with warehouse.connect() as connection:
         ledger = read_frame(connection, sa.select(ledger_table))
         calibration = calibration_frame(connection)
-    summary = roi_summary(ledger, n_boot=config.bootstrap_samples, seed=config.seed)
+    summary = roi_summary(
+        ledger,
+        n_boot=config.bootstrap_samples,
+        seed=config.seed,
+        starting_bankroll=betting.starting_bankroll,
+    )
     summary["computed_at"] = pd.Timestamp(datetime.now(UTC))
     with warehouse.begin() as connection:
         connection.execute(sa.delete(summary_table))
@@ -460,14 +556,51 @@ def roi_rollups(
 
 
 def describe_headline(figures: dict[str, float]) -> str:
-    """One line a human reads: ROI with its interval, CLV, bankroll and drawdown."""
+    """What a human reads: money and paper apart, every ROI and CLV with its interval.
+
+    No money bet and some paper bets means the gate stayed closed: it says so first.
+    """
+    parts = []
+    if figures["bets"] == 0 and figures.get("paper_bets", 0) > 0:
+        parts.append("no proven edge: no money staked")
+    elif figures["bets"] > 0:
+        parts.append(_describe_money(figures))
+    if figures.get("paper_bets", 0) > 0:
+        parts.append(_describe_paper(figures))
+    return "; ".join(parts) if parts else "no bets"
+
+
+def _pct_ci(figures: dict[str, float], name: str, point: str | None = None) -> str:
     return (
-        f"{int(figures['settled'])} settled bets, staked {figures['staked']:,.2f}, "
-        f"profit {figures['profit']:,.2f}; ROI {figures['roi']:+.2%} "
-        f"(95% CI {figures['roi_ci_low']:+.2%} to {figures['roi_ci_high']:+.2%}); "
-        f"mean CLV {figures['clv_mean']:+.4f} ({figures['clv_positive_share']:.1%} beat the "
-        f"close); bankroll {figures['final_bankroll']:,.2f}, "
+        f"{figures[point or name]:+.2%} (95% CI {figures[f'{name}_ci_low']:+.2%} to "
+        f"{figures[f'{name}_ci_high']:+.2%})"
+    )
+
+
+def _clv(figures: dict[str, float], prefix: str = "") -> str:
+    mean, low, high = (figures[f"{prefix}clv_{k}"] for k in ("mean", "ci_low", "ci_high"))
+    return (
+        f"CLV {mean * 100:+.2f} probability points (95% CI {low * 100:+.2f} to "
+        f"{high * 100:+.2f}), {figures[f'{prefix}clv_positive_share']:.1%} beat the close; "
+        f"CLV as price value "
+        f"{_pct_ci(figures, f'{prefix}clv_value', f'{prefix}clv_value_mean')}"
+    )
+
+
+def _describe_money(figures: dict[str, float]) -> str:
+    return (
+        f"money: {int(figures['settled'])} settled bets, staked {figures['staked']:,.2f}, "
+        f"profit {figures['profit']:,.2f}; ROI {_pct_ci(figures, 'roi')}; {_clv(figures)}; "
+        f"bankroll {figures['final_bankroll']:,.2f} (return {figures['bankroll_return']:+.2%}), "
         f"max drawdown {figures['max_drawdown']:.1%}"
+    )
+
+
+def _describe_paper(figures: dict[str, float]) -> str:
+    return (
+        f"paper (one unit each, no money): {int(figures['paper_settled'])} settled bets, "
+        f"profit {figures['paper_profit']:+,.2f} units; ROI {_pct_ci(figures, 'paper_roi')}; "
+        f"{_clv(figures, 'paper_')}"
     )
 
 

@@ -122,7 +122,7 @@ def game_feature_assets(context: dg.AssetExecutionContext, warehouse: WarehouseR
             inputs["consensus"],
             decision_minutes_before=DECISION_MINUTES_BEFORE,
         )
-        built, columns = training.frame, training.feature_columns
+        built, columns = training.frame, training.input_columns
     in_range = pd.to_datetime(built["game_date"]).dt.date.between(start, end)
     long = _long(built[in_range], columns)
     with warehouse.begin() as connection:

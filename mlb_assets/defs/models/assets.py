@@ -3,11 +3,13 @@
 import json
 import tempfile
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
 
 import dagster as dg
+import mlflow
 import numpy as np
 import pandas as pd
 from mlflow import MlflowClient
@@ -21,16 +23,31 @@ from mlb_assets.defs.features.assets import (
 )
 from mlb_assets.defs.partitions import markdown_preview
 from mlb_assets.lib import settings
-from mlb_assets.lib.evaluation import time_split, verdict, walk_forward
-from mlb_assets.lib.features.training_set import build_training_set, fingerprint
+from mlb_assets.lib.evaluation import (
+    evidence_table,
+    paired_against_market,
+    time_split,
+    verdict,
+    walk_forward,
+)
+from mlb_assets.lib.features.skew import empty_in_training, skew_report
+from mlb_assets.lib.features.training_set import ANCHOR_COLUMNS, build_training_set, fingerprint
+from mlb_assets.lib.models.anchored import (
+    anchor_column,
+    anchor_trained,
+    engine_features,
+    offered_features,
+)
 from mlb_assets.lib.models.autogluon_engine import train_autogluon
+from mlb_assets.lib.models.evidence import Evidence
 from mlb_assets.lib.models.h2o_engine import ensure_h2o, train_h2o
-from mlb_assets.lib.models.pyfunc import TrainedModel, load_scorer
+from mlb_assets.lib.models.pyfunc import ModelSpec, TrainedModel, load_scorer
 from mlb_assets.lib.models.registry import champion_version, train_run
 from mlb_assets.lib.models.tracking import configure, redact
 from mlb_assets.lib.warehouse.load import bulk_insert
 from mlb_assets.lib.warehouse.schema import model_calibration as calibration_table
 from mlb_assets.lib.warehouse.schema import model_evaluation as evaluation_table
+from mlb_assets.lib.warehouse.schema import model_evidence as evidence_table_schema
 from mlb_assets.resources.models import H2OResource, MlflowResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
@@ -69,32 +86,76 @@ def training_set(
     frame = built.frame
     if cutoff is not None:
         frame = frame[pd.to_datetime(frame["game_date"]).dt.date < cutoff]
-    digest = fingerprint(frame, ["game_id", *built.feature_columns, *built.target_columns])
+    digest = fingerprint(frame, ["game_id", *built.input_columns, *built.target_columns])
     path = training_set_path(settings.home_dir(warehouse.home))
     frame.to_parquet(path, index=False)
     path.with_suffix(".json").write_text(
         json.dumps(
             {
                 "features": built.feature_columns,
+                "anchors": ANCHOR_COLUMNS,
                 "targets": built.target_columns,
                 "fingerprint": digest,
             }
         )
     )
     context.log.info(f"training set: {len(frame)} games, {len(built.feature_columns)} features")
+    skew = season_skew(frame, built.feature_columns)
+    if skew.flagged:
+        context.log.info(
+            f"features empty in {skew.train_season} but filled in {skew.score_season} (not "
+            f"offered to a model trained before {skew.score_season}): {skew.flagged}"
+        )
     return dg.MaterializeResult(
         metadata={
             "rows": len(frame),
             "features": len(built.feature_columns),
+            **skew.metadata(),
             "fingerprint": digest,
             "seasons": dg.MetadataValue.json(sorted(int(s) for s in frame["season"].unique())),
             "home_win_rate": float(frame["home_win"].mean()),
             "path": str(path),
             "preview": markdown_preview(
-                frame[["game_id", "game_date", "home_win", "market_home_prob_decision"]]
+                frame[["game_id", "game_date", "home_win", "market_home_prob_anchor"]]
             ),
         }
     )
+
+
+@dataclass(frozen=True)
+class SeasonSkew:
+    """The last training season against the scored (latest) season, per feature."""
+
+    train_season: int | None
+    score_season: int | None
+    report: pd.DataFrame
+    flagged: list[str]
+
+    def metadata(self) -> dict[str, object]:
+        if self.report.empty:
+            return {"skew_report": "one season only: nothing to compare"}
+        shown = self.report.assign(
+            gap=self.report["std_mean_shift"].abs().fillna(np.inf)
+        ).sort_values("gap", ascending=False)
+        return {
+            "skew_seasons": f"{self.train_season} (training) vs {self.score_season} (scored)",
+            "features_empty_in_training": dg.MetadataValue.json(self.flagged),
+            "skew_report": dg.MetadataValue.md(
+                shown.drop(columns="gap").round(4).to_markdown(index=False)
+            ),
+        }
+
+
+def season_skew(frame: pd.DataFrame, features: list[str]) -> SeasonSkew:
+    """:func:`skew_report` of the season before the latest against the latest one."""
+    seasons = sorted(int(s) for s in frame["season"].unique())
+    if len(seasons) < 2:
+        return SeasonSkew(None, seasons[-1] if seasons else None, pd.DataFrame(), [])
+    train_season, score_season = seasons[-2], seasons[-1]
+    report = skew_report(
+        frame[frame["season"] == train_season], frame[frame["season"] == score_season], features
+    )
+    return SeasonSkew(train_season, score_season, report, empty_in_training(report))
 
 
 def load_training_set(warehouse: WarehouseResource) -> tuple[pd.DataFrame, dict]:
@@ -176,6 +237,28 @@ def fit_engine(
     )
 
 
+def fit_anchored(
+    engine: Engine,
+    train: pd.DataFrame,
+    valid: pd.DataFrame,
+    candidates: list[str],
+    config: TrainingConfig,
+    work_dir: Path,
+    h2o: H2OResource,
+) -> TrainedModel:
+    """The engine on the features its training rows have, anchored on the market.
+
+    The engine learns on ``train`` from the candidates that are not the target market's own
+    price and that enough training rows fill; the blend with the market is fit on
+    ``valid``, which the engine never saw.
+    """
+    features = offered_features(train, engine_features(config.target, candidates))
+    if not features:
+        raise dg.Failure(f"no feature is filled in the training rows of {config.target}")
+    trained = fit_engine(engine, train, valid, features, config, work_dir, h2o)
+    return anchor_trained(trained, valid, anchor_column(config.target))
+
+
 def _train_and_register(
     engine: Engine,
     context: dg.AssetExecutionContext,
@@ -192,8 +275,17 @@ def _train_and_register(
         f"{engine}: {len(train)} training rows, {len(valid)} validation rows, games "
         f"{seen.min():%Y-%m-%d}..{seen.max():%Y-%m-%d}"
     )
-    trained = fit_engine(
+    trained = fit_anchored(
         engine, train, valid, meta["features"], config, _work_dir(warehouse, engine), h2o
+    )
+    context.log.info(
+        f"{engine}: {len(trained.features)} of {len(meta['features'])} candidate features "
+        f"offered; anchored on {trained.params['anchor']}: gamma "
+        f"{trained.params['blend_gamma']:+.3f} (engine bias "
+        f"{trained.params['blend_center']:+.3f}); "
+        f"validation log-loss engine {trained.params['engine_val_log_loss']:.4f}, market "
+        f"{trained.params['market_val_log_loss']:.4f}, anchored "
+        f"{trained.val_metrics['log_loss']:.4f}"
     )
     registered = train_run(
         trained,
@@ -224,6 +316,10 @@ def _train_and_register(
             "device": trained.device,
             "train_seconds": round(trained.train_seconds, 1),
             **{f"val_{k}": float(v) for k, v in trained.val_metrics.items()},
+            "val_engine_log_loss": float(trained.params["engine_val_log_loss"]),
+            "val_market_log_loss": float(trained.params["market_val_log_loss"]),
+            "blend_gamma": float(trained.params["blend_gamma"]),
+            "features_offered": dg.MetadataValue.json(trained.features),
             "data_fingerprint": meta["fingerprint"],
             "tracking_uri": redact(mlflow.settings().resolved_tracking_uri) or "",
             "leaderboard": markdown_preview(trained.leaderboard, rows=5),
@@ -298,7 +394,8 @@ def champion(context: dg.AssetExecutionContext, mlflow: MlflowResource) -> dg.Ma
 
 
 class EvaluationConfig(dg.Config):
-    """The walk-forward evaluation: season, engines and their budget per monthly fit."""
+    """The walk-forward evaluation: season, engines and their budget per monthly fit, and
+    the bootstrap behind the intervals."""
 
     season: int = 2016
     target: str = "home_win"
@@ -306,6 +403,14 @@ class EvaluationConfig(dg.Config):
     time_budget_seconds: int = 30
     seed: int = 42
     device: Literal["auto", "cpu", "gpu"] = "auto"
+    bootstrap_samples: int = 2000
+    # The registered model whose champion is scored (default: the target's own model).
+    model_name: str | None = None
+
+
+TARGET_MODELS = {"home_win": MODEL_NAME, "total_over": "mlb_total_over"}
+# The walk-forward column of the champion's own out-of-sample predictions.
+CHAMPION_PREDICTOR = "champion"
 
 
 def _fit_predict(engine: Engine, config: EvaluationConfig, warehouse, h2o, features):  # type: ignore[no-untyped-def]
@@ -317,26 +422,88 @@ def _fit_predict(engine: Engine, config: EvaluationConfig, warehouse, h2o, featu
     )
 
     def fit_predict(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
-        fit, valid = time_split(train, config.target, 0.1)
-        trained = fit_engine(
-            engine, fit, valid, features, training, _work_dir(warehouse, f"eval-{engine}"), h2o
-        )
-        return np.asarray(load_scorer(trained.model_dir)(test[features]), dtype=float)
+        # The blend needs held-out games: the same share as a training for betting holds out.
+        fit, valid = time_split(train, config.target, training.validation_fraction)
+        work_dir = _work_dir(warehouse, f"eval-{engine}")
+        trained = fit_anchored(engine, fit, valid, features, training, work_dir, h2o)
+        inputs = ModelSpec.read(trained.model_dir).inputs
+        return np.asarray(load_scorer(trained.model_dir)(test[inputs]), dtype=float)
 
     return fit_predict
+
+
+@dataclass(frozen=True)
+class ScoredChampion:
+    """The champion that picks read, as the evaluation scores it."""
+
+    model_name: str
+    version: str
+    train_last_date: str | None
+
+    def label(self) -> str:
+        return f"{self.model_name} v{self.version}"
+
+
+def _champion_scorer(mlflow_resource: MlflowResource, model_name: str, log):  # type: ignore[no-untyped-def]
+    """The champion's out-of-sample probabilities as a walk-forward predictor (no refit:
+    the model that bets, exactly), NaN for games on or before its last training date."""
+    client: MlflowClient = configure(mlflow_resource.settings())
+    version = champion_version(client, model_name)
+    if version is None:
+        log(f"no champion registered for {model_name}: its evidence is not recorded")
+        return None, None
+    params = client.get_run(version.run_id).data.params
+    champion = ScoredChampion(
+        model_name, str(version.version), params.get(TRAIN_LAST_DATE_PARAM) or None
+    )
+    model = mlflow.pyfunc.load_model(f"models:/{model_name}/{version.version}")
+    inputs = list(model.metadata.get_input_schema().input_names())
+
+    def predict(_train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
+        probs = model.predict(test[inputs])["prob"].to_numpy(dtype=float)
+        if champion.train_last_date is None:
+            return np.full(len(test), np.nan)  # unknown training range: nothing is out of sample
+        seen = pd.to_datetime(test["game_date"]) <= pd.Timestamp(champion.train_last_date)
+        return np.where(seen.to_numpy(), np.nan, probs)
+
+    return champion, predict
+
+
+def _record_evidence(
+    warehouse: WarehouseResource,
+    champion: ScoredChampion,
+    evidence: Evidence,
+    *,
+    evaluation_id: str,
+    config: EvaluationConfig,
+    created: datetime,
+) -> None:
+    row = {
+        "evaluation_id": evaluation_id,
+        "model_name": champion.model_name,
+        "model_version": champion.version,
+        "target": config.target,
+        "season": config.season,
+        **evidence.as_record(),
+        "created_at": created,
+    }
+    with warehouse.begin() as connection:
+        bulk_insert(connection, evidence_table_schema, pd.DataFrame([row]))
 
 
 @dg.asset(
     group_name="models",
     kinds={"python", "sql"},
-    deps=[training_set],
+    deps=[training_set, champion],
     tags={"mlb_assets/kind": "training"},
     description=(
-        "Walk-forward evaluation: for each month of the season, each engine is trained only "
-        "on games before that month and predicts it. Log-loss, Brier, AUC and a calibration "
-        "table for each engine, for the market's no-vig probability at decision time and for "
-        "the closing line; written to model_evaluation / model_calibration. Reports plainly "
-        "whether a model beats the market."
+        "Walk-forward evaluation: for each month of the season, each engine (market-anchored, "
+        "as trained for betting) is fit only on games before that month and predicts it; "
+        "the champion that bets is scored as it is, on the games after its training data. "
+        "Log-loss, Brier, AUC and calibration for each, for the market at decision time and "
+        "for the close, into model_evaluation / model_calibration. The champion's paired "
+        "bootstrap interval of per-game log-loss against the market, its calibration slope "
+        "and its mean gap to the market go to model_evidence, which gates the stakes."
     ),
 )
 def model_evaluation(
@@ -344,10 +511,17 @@ def model_evaluation(
     config: EvaluationConfig,
     warehouse: WarehouseResource,
     h2o: H2OResource,
+    mlflow: MlflowResource,
 ) -> dg.MaterializeResult:
     frame, meta = load_training_set(warehouse)
-    engines = {e: _fit_predict(e, config, warehouse, h2o, meta["features"]) for e in config.engines}
-    result = walk_forward(frame, config.target, config.season, engines, log=context.log.info)
+    predictors = {
+        e: _fit_predict(e, config, warehouse, h2o, meta["features"]) for e in config.engines
+    }
+    model_name = config.model_name or TARGET_MODELS.get(config.target, MODEL_NAME)
+    champion, score_champion = _champion_scorer(mlflow, model_name, context.log.info)
+    if score_champion is not None:
+        predictors[CHAMPION_PREDICTOR] = score_champion
+    result = walk_forward(frame, config.target, config.season, predictors, log=context.log.info)
     evaluation_id = f"{config.season}-{config.target}-{uuid.uuid4().hex[:8]}"
     created = datetime.now(UTC)
     metrics = result.metrics.assign(
@@ -361,15 +535,68 @@ def model_evaluation(
         bulk_insert(
             connection, calibration_table, calibration[[c.name for c in calibration_table.columns]]
         )
-    summary = verdict(result.metrics, list(config.engines))
+    # Every game's out-of-sample probability from each predictor, for audits and benchmarks.
+    saved = evaluation_predictions_path(settings.home_dir(warehouse.home), config)
+    result.predictions.to_parquet(saved, index=False)
+    evidence = paired_against_market(
+        result.predictions, list(predictors), n_boot=config.bootstrap_samples, seed=config.seed
+    )
+    summary = champion_verdict(champion, evidence.get(CHAMPION_PREDICTOR), config.season)
+    if champion is not None and CHAMPION_PREDICTOR in evidence:
+        _record_evidence(
+            warehouse,
+            champion,
+            evidence[CHAMPION_PREDICTOR],
+            evaluation_id=evaluation_id,
+            config=config,
+            created=created,
+        )
+    engines_verdict = verdict(result.metrics, list(config.engines), evidence)
     context.log.info(summary)
+    context.log.info(engines_verdict)
     overall = result.metrics[result.metrics["period"] == "all"]
+    table = evidence_table(evidence)
     return dg.MaterializeResult(
         metadata={
             "evaluation_id": evaluation_id,
             "verdict": summary,
+            "engines_verdict": engines_verdict,
+            "champion": champion.label() if champion else "none",
+            **_evidence_metadata(evidence.get(CHAMPION_PREDICTOR)),
             "games": len(result.predictions),
+            "predictions_path": str(saved),
             "overall": dg.MetadataValue.md(overall.round(4).to_markdown(index=False)),
+            "against_market": dg.MetadataValue.md(
+                table.round(4).to_markdown(index=False) if len(table) else "no predictor scored"
+            ),
             "by_month": markdown_preview(result.metrics.round(4), rows=40),
         }
     )
+
+
+def evaluation_predictions_path(home: Path, config: EvaluationConfig) -> Path:
+    """Where the latest walk-forward predictions of a season and target are kept."""
+    path = home / "datasets" / f"evaluation_{config.season}_{config.target}.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _evidence_metadata(evidence: Evidence | None) -> dict[str, float]:
+    if evidence is None:
+        return {}
+    return {f"champion_{k}": float(v) for k, v in evidence.as_record().items()}
+
+
+def champion_verdict(
+    champion: ScoredChampion | None, evidence: Evidence | None, season: int
+) -> str:
+    """One honest sentence about the model that bets: an edge only with its interval."""
+    if champion is None:
+        return "no champion to score: no evidence of an edge, so no money can be staked"
+    if evidence is None:
+        return (
+            f"champion {champion.label()} has fewer than 30 out-of-sample games in {season} "
+            f"(trained through {champion.train_last_date}): no evidence of an edge"
+        )
+    shown = "shows an edge over" if evidence.shows_edge else "shows no proven edge over"
+    return f"champion {champion.label()} {shown} the market at decision time: {evidence.describe()}"

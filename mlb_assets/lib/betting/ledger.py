@@ -7,20 +7,33 @@ is rebuilt from scratch on every run, so the same inputs always give the same fr
 the one moment that is not an input, the time a bet was first seen settled, is carried
 over from the previous ledger through ``settled_at_known``.
 
+Paper bets (picks placed while the model's betting gate was closed) are settled here too,
+flagged ``paper``: one unit each (1% of the starting bankroll), profit in the same units,
+never drawn from nor added to the bankroll, so the money ledger is exactly what it would be
+without them.
+
 Closing-line value compares the price taken with the sharp reference book's closing
 no-vig probability for the side, the best available estimate of the true probability;
-when the reference book did not close the market, the bet's own book stands in.
+when the reference book did not close the market, the bet's own book stands in. The
+no-vig method is the one the edge used (multiplicative or Shin), so the two are measured
+against the same yardstick. ``clv_prob`` is in probability points (closing probability
+minus the price's implied one); ``clv_value`` is the price's expected value at the closing
+probability (closing probability × decimal price − 1).
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from mlb_assets.lib.betting.settlement import clv_prob, settle
+from mlb_assets.lib.betting.staking import UNIT_SHARE
+from mlb_assets.lib.odds import american_to_decimal, american_to_implied
 from mlb_assets.lib.warehouse import schema
 
-UNIT_SHARE = 0.01  # one unit = 1% of the starting bankroll
+__all__ = ["LEDGER_COLUMNS", "UNIT_SHARE", "build_ledger", "closing_no_vig"]
 LEDGER_COLUMNS = [column.name for column in schema.bet_ledger.columns]
 _ORDER = ["game_date", "game_id", "market", "side"]
 _SIDE_KEY = ["game_id", "market", "side"]
@@ -33,13 +46,15 @@ def build_ledger(
     *,
     starting_bankroll: float,
     reference_book: str = "pinnacle",
+    novig_method: Literal["mult", "shin"] = "mult",
     settled_at_known: pd.Series | None = None,
     now: pd.Timestamp,
 ) -> pd.DataFrame:
     """The bet_ledger rows for the picks that are bets (``is_bet``), in the table's order.
 
     ``games`` has game_id, season, status, home_score, away_score; ``closes`` has
-    game_id, market, side, book, close_price, close_prob_novig. ``settled_at_known`` maps
+    game_id, market, side, book, close_price, close_prob_novig (the multiplicative no-vig
+    probability, as line_movements stores it). ``settled_at_known`` maps
     bet_id to the settled_at already recorded; a bet settled for the first time gets
     ``now``. Raises ValueError when a bet's game is not in ``games``: a bet must never
     drop out of the ledger silently.
@@ -49,18 +64,65 @@ def build_ledger(
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware (UTC)")
     bets = picks[picks["is_bet"].eq(True)].rename(columns={"pick_id": "bet_id"})
+    bets = bets.assign(paper=_paper_flags(bets))
     bets = _with_games(bets, games)
+    closes = closes.assign(close_prob_novig=closing_no_vig(closes, novig_method))
     bets = _with_closes(bets, closes, reference_book)
-    ledger = _staked_and_settled(bets, starting_bankroll)
     unit = starting_bankroll * UNIT_SHARE
+    money = _staked_and_settled(bets[~bets["paper"]], starting_bankroll)
+    paper = _paper_settled(bets[bets["paper"]], unit)
+    parts = [part for part in (money, paper) if len(part)]
+    ledger = pd.concat(parts, ignore_index=True) if len(parts) > 1 else (parts or [money])[0]
+    ledger = ledger.sort_values(_ORDER, kind="stable").reset_index(drop=True)
     ledger["stake_units"] = ledger["stake"] / unit
     ledger["profit_units"] = ledger["profit"] / unit
     price_taken = ledger["price_american"].astype(float)
     ledger["clv_prob"] = clv_prob(price_taken, ledger["closing_prob_novig"])
+    decimal = pd.Series(american_to_decimal(price_taken), index=ledger.index)
+    ledger["clv_value"] = ledger["closing_prob_novig"] * decimal - 1.0
     ledger["month"] = pd.to_datetime(ledger["game_date"]).dt.strftime("%Y-%m")
     ledger["placed_at"] = ledger["decision_at"]
     ledger["settled_at"] = _settled_at(ledger, settled_at_known, now)
     return ledger[LEDGER_COLUMNS].reset_index(drop=True)
+
+
+def closing_no_vig(closes: pd.DataFrame, method: Literal["mult", "shin"]) -> pd.Series:
+    """Each side's closing no-vig probability by ``method``.
+
+    line_movements stores the multiplicative one, ``q = p / B`` for the side's implied
+    probability ``p`` and the market's booksum ``B``. Shin's two-way probability is
+    ``p - (B - 1) / 2`` (see :func:`~mlb_assets.lib.odds.no_vig_shin`), and ``B = p / q``
+    follows from the side's own closing price, so no second lookup of the other side is
+    needed.
+    """
+    if method not in ("mult", "shin"):
+        raise ValueError(f"novig_method must be 'mult' or 'shin', not {method!r}")
+    mult = closes["close_prob_novig"].astype(float)
+    if method == "mult":
+        return mult
+    implied = pd.Series(
+        american_to_implied(closes["close_price"].astype(float)), index=closes.index
+    )
+    return implied - (implied / mult - 1.0) / 2.0
+
+
+def _paper_flags(bets: pd.DataFrame) -> pd.Series:
+    if "paper" not in bets.columns:
+        return pd.Series(False, index=bets.index)
+    return bets["paper"].eq(True)
+
+
+def _paper_settled(bets: pd.DataFrame, unit: float) -> pd.DataFrame:
+    """Paper bets: one unit each, settled, with no bankroll behind them."""
+    stake = pd.Series(round(unit, 2), index=bets.index, dtype=float)
+    settled = settle(bets.assign(stake=stake))
+    return bets.assign(
+        stake_fraction=UNIT_SHARE,
+        bankroll_before=np.nan,
+        stake=stake,
+        result=settled["result"],
+        profit=settled["profit"],
+    )
 
 
 def _with_games(bets: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:

@@ -6,17 +6,26 @@ and to the market's no-vig probability at the same line, both at decision time, 
 :func:`~mlb_assets.lib.betting.staking.stake_fractions` decides whether and how much to
 bet. A side that lacks a price or a market probability cannot be sized; it is reported
 in ``dropped`` with the reason rather than vanishing.
+
+The betting gate (:mod:`~mlb_assets.lib.betting.gate`) decides what a prediction's model
+version may do. Open: Kelly and the minimum edge see ``kelly_prob``, the market's
+probability moved towards the model's by the evidence weight, since the model is trusted
+only as far as its evidence goes. Closed: the pick is a paper pick, decided on the model's
+own probability by the same rule and staked one unit on paper, so its record shows what
+the model would have done without risking money on it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from mlb_assets.lib.betting.staking import StakingParams, stake_fractions
+from mlb_assets.lib.betting.gate import GateDecision, ModelKey
+from mlb_assets.lib.betting.staking import UNIT_SHARE, StakingParams, stake_fractions, tier
 from mlb_assets.lib.snapshots import MARKET_SIDES
 from mlb_assets.lib.warehouse import schema
 from mlb_assets.lib.warehouse.store import stable_id
@@ -48,6 +57,8 @@ def build_picks(
     market: pd.DataFrame,
     params: StakingParams = StakingParams(),  # noqa: B008 - frozen, a shared default is safe
     novig_method: Literal["mult", "shin"] = "mult",
+    *,
+    gates: Mapping[ModelKey, GateDecision],
 ) -> PicksBuilt:
     """Both sides of each prediction with price, market probability, edge and stake.
 
@@ -56,6 +67,8 @@ def build_picks(
     spreads only quotes at the prediction's point count: the price and the market
     probability of another line are a different bet. ``market_prob`` is the
     ``market_prob_<novig_method>`` column, the one the edge is measured against.
+    ``gates`` holds the decision per (model_name, model_version); a version without one
+    is treated as closed (paper picks).
     """
     if novig_method not in ("mult", "shin"):
         raise ValueError(f"novig_method must be 'mult' or 'shin', not {novig_method!r}")
@@ -71,7 +84,20 @@ def build_picks(
     reason = _drop_reason(joined, market)
     kept = joined[reason.isna()].reset_index(drop=True)
     dropped = joined.loc[reason.notna(), DROPPED_COLUMNS[:3]].assign(reason=reason.dropna())
-    return PicksBuilt(frame=_sized(kept, params), dropped=_sorted(dropped, DROPPED_COLUMNS))
+    gated = _with_gates(kept, gates)
+    return PicksBuilt(frame=_sized(gated, params), dropped=_sorted(dropped, DROPPED_COLUMNS))
+
+
+def _with_gates(kept: pd.DataFrame, gates: Mapping[ModelKey, GateDecision]) -> pd.DataFrame:
+    """``paper``, ``evidence_weight`` and ``kelly_prob`` per side from its model's gate."""
+    weights = {key: gate.weight for key, gate in gates.items() if gate.is_open}
+    keys = zip(kept["model_name"], kept["model_version"].astype(str), strict=True)
+    weight = pd.Series([weights.get(key) for key in keys], index=kept.index, dtype=float)
+    paper = weight.isna()
+    trusted = kept["market_prob"] + weight * (kept["model_prob"] - kept["market_prob"])
+    return kept.assign(
+        paper=paper, evidence_weight=weight, kelly_prob=trusted.where(~paper, kept["model_prob"])
+    )
 
 
 def _both_sides(predictions: pd.DataFrame) -> pd.DataFrame:
@@ -117,11 +143,20 @@ def _drop_reason(joined: pd.DataFrame, market: pd.DataFrame) -> pd.Series:
 
 
 def _sized(kept: pd.DataFrame, params: StakingParams) -> pd.DataFrame:
-    """Stake fractions, bet flag and stable pick id in the picks table's column order."""
+    """Stake fractions, bet flag and stable pick id in the picks table's column order.
+
+    ``edge`` stays the model's own (model − market) and the tier follows the model's
+    probability; whether and how much to bet follow ``kelly_prob``. A paper bet's
+    stake_fraction is one unit's share of the starting bankroll.
+    """
     price = kept["price_american"].astype(float)
-    sizing = stake_fractions(kept["model_prob"], kept["market_prob"], price, params)
+    sizing = stake_fractions(kept["kelly_prob"], kept["market_prob"], price, params)
+    bet = sizing["stake_fraction"].gt(0)
+    sizing["edge"] = kept["model_prob"] - kept["market_prob"]
+    sizing["tier"] = tier(kept["model_prob"], params).where(bet, None)
+    sizing["stake_fraction"] = sizing["stake_fraction"].where(~(kept["paper"] & bet), UNIT_SHARE)
     frame = pd.concat([kept, sizing], axis=1)
-    frame["is_bet"] = frame["stake_fraction"].gt(0)
+    frame["is_bet"] = bet
     ids = zip(frame["game_id"], frame["market"], frame["side"], strict=True)
     frame["pick_id"] = pd.Series([stable_id(*key) for key in ids], index=frame.index, dtype="int64")
     frame = frame.astype({"price_american": "int64", "odds_snapshot_id": "int64"})

@@ -6,7 +6,12 @@ bet has no outcome yet. Pushes stay in: their stake was at risk.
 
 A season's ROI is a mean over a few hundred bets with heavy-tailed payoffs, so its
 point value alone says little; the percentile bootstrap over bets gives an interval
-without assuming normality.
+without assuming normality. Closing-line value gets one too, in probability points and as
+price value (the expected return of the price taken at the closing probability).
+
+Money and paper are two ledgers: the daily figures and the bankroll curve are money only
+(paper bets never touch the bankroll); the summary has both, under ``ledger`` 'money' and
+'paper', every scope of each.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ SETTLED_RESULTS = ("win", "loss", "push")
 # reading the views and for the figures computed here.
 DAILY_COLUMNS = list(REPORTING_VIEWS["roi_daily"].columns)
 CURVE_COLUMNS = list(REPORTING_VIEWS["bankroll_curve"].columns)
+LEDGERS = ("money", "paper")
 SUMMARY_COLUMNS = [
+    "ledger",
     "scope",
     "key",
     "bets",
@@ -33,10 +40,28 @@ SUMMARY_COLUMNS = [
     "win_rate",
     "clv_mean",
     "clv_positive_share",
+    "clv_ci_low",
+    "clv_ci_high",
+    "clv_value_mean",
+    "clv_value_ci_low",
+    "clv_value_ci_high",
+    "bankroll_return",
+    "max_drawdown",
 ]
 UNTIERED = "untiered"  # bets whose model probability is below the lowest tier
 # Resampled bets held in memory at once by the bootstrap (with their values: ~24 MB).
 _BOOT_CHUNK_ELEMENTS = 1_000_000
+
+
+def is_paper(ledger: pd.DataFrame) -> pd.Series:
+    """The paper bets of the ledger (a ledger without the column holds money bets only)."""
+    if "paper" not in ledger.columns:
+        return pd.Series(False, index=ledger.index)
+    return ledger["paper"].eq(True)
+
+
+def money_bets(ledger: pd.DataFrame) -> pd.DataFrame:
+    return ledger[~is_paper(ledger)]
 
 
 def _counts(ledger: pd.DataFrame) -> pd.DataFrame:
@@ -64,7 +89,8 @@ def _roi(profit: pd.Series, staked: pd.Series) -> pd.Series:
 
 
 def roi_daily(ledger: pd.DataFrame) -> pd.DataFrame:
-    """Counts by result, settled stake and profit, and ROI per game date."""
+    """Counts by result, settled stake and profit, and ROI per game date (money bets)."""
+    ledger = money_bets(ledger)
     counts = _counts(ledger).assign(game_date=ledger["game_date"])
     daily = counts.groupby("game_date", sort=True).sum().reset_index()
     daily["staked"] = daily["staked"].round(2)
@@ -74,7 +100,8 @@ def roi_daily(ledger: pd.DataFrame) -> pd.DataFrame:
 
 
 def bankroll_curve(ledger: pd.DataFrame, starting_bankroll: float) -> pd.DataFrame:
-    """The bankroll at the start and end of each game date, its running peak and drawdown.
+    """The bankroll at the start and end of each game date, its running peak and drawdown
+    (money bets only).
 
     The peak includes the starting bankroll, so losing from the first day shows as a
     drawdown. Money is rounded to cents at every step, as the ledger's bankroll is.
@@ -93,6 +120,22 @@ def bankroll_curve(ledger: pd.DataFrame, starting_bankroll: float) -> pd.DataFra
 def max_drawdown(curve: pd.DataFrame) -> float:
     """The deepest drawdown as a negative fraction of the peak (0.0 for no decline)."""
     return float(min(curve["drawdown"].min(), 0.0)) if len(curve) else 0.0
+
+
+def bankroll_return(curve: pd.DataFrame, starting_bankroll: float) -> float:
+    """Final bankroll / starting bankroll − 1 (0.0 before any money bet)."""
+    if not len(curve):
+        return 0.0
+    return float(curve["bankroll_end"].iloc[-1]) / starting_bankroll - 1.0
+
+
+def bootstrap_mean_ci(
+    values: np.ndarray, *, n_boot: int = 2000, seed: int = 0, level: float = 0.95
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of the mean of ``values`` (NaN dropped)."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    return bootstrap_roi_ci(values, np.ones_like(values), n_boot=n_boot, seed=seed, level=level)
 
 
 def bootstrap_roi_ci(
@@ -128,15 +171,37 @@ def bootstrap_roi_ci(
     return (float(low), float(high))
 
 
-def roi_summary(ledger: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
-    """Settled-bet ROI with a bootstrap interval for each scope and key.
+def roi_summary(
+    ledger: pd.DataFrame,
+    *,
+    n_boot: int = 2000,
+    seed: int = 0,
+    starting_bankroll: float | None = None,
+) -> pd.DataFrame:
+    """Settled-bet ROI and CLV with bootstrap intervals for each ledger, scope and key.
 
-    Scopes: 'all' (key 'all'), 'tier' (A/B/C, and 'untiered' for bets below the lowest
-    tier), 'market', 'month' (YYYY-MM) and 'season'. ``bets`` counts settled bets, the
-    ones ROI is computed over. ``win_rate`` is wins / (wins + losses); the CLV columns
-    are over settled bets that have a closing probability.
+    Ledgers: 'money' and 'paper' (rows only for a ledger with settled bets). Scopes: 'all'
+    (key 'all'), 'tier' (A/B/C, and 'untiered' for bets below the lowest tier), 'market',
+    'month' (YYYY-MM) and 'season'. ``bets`` counts settled bets, the ones ROI is computed
+    over. ``win_rate`` is wins / (wins + losses); the CLV columns are over settled bets
+    that have a closing probability. The money 'all' row also carries the bankroll return
+    and the maximum drawdown when ``starting_bankroll`` is given.
     """
     settled = ledger[ledger["result"].isin(SETTLED_RESULTS)]
+    paper = is_paper(settled)
+    rows = []
+    for name, part in (("money", settled[~paper]), ("paper", settled[paper])):
+        rows += _ledger_rows(name, part, n_boot=n_boot, seed=seed)
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    if starting_bankroll is not None:
+        money_all = summary["ledger"].eq("money") & summary["scope"].eq("all")
+        curve = bankroll_curve(ledger, starting_bankroll)
+        summary.loc[money_all, "bankroll_return"] = bankroll_return(curve, starting_bankroll)
+        summary.loc[money_all, "max_drawdown"] = max_drawdown(curve)
+    return summary
+
+
+def _ledger_rows(name: str, settled: pd.DataFrame, *, n_boot: int, seed: int) -> list[dict]:
     keys = {
         "all": pd.Series("all", index=settled.index),
         "tier": settled["tier"].fillna(UNTIERED).astype(str),
@@ -144,12 +209,11 @@ def roi_summary(ledger: pd.DataFrame, *, n_boot: int = 2000, seed: int = 0) -> p
         "month": settled["month"].astype(str),
         "season": settled["season"].astype(int).astype(str),
     }
-    rows = [
-        _scope_row(scope, key, settled.loc[index], n_boot=n_boot, seed=seed)
+    return [
+        {"ledger": name, **_scope_row(scope, key, settled.loc[index], n_boot=n_boot, seed=seed)}
         for scope, key_of_bet in keys.items()
         for key, index in sorted(settled.groupby(key_of_bet).groups.items())
     ]
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
 def _scope_row(scope: str, key: str, bets: pd.DataFrame, *, n_boot: int, seed: int) -> dict:
@@ -157,7 +221,10 @@ def _scope_row(scope: str, key: str, bets: pd.DataFrame, *, n_boot: int, seed: i
     staked, total = float(stake.sum()), float(profit.sum())
     wins, losses = int(bets["result"].eq("win").sum()), int(bets["result"].eq("loss").sum())
     clv = bets["clv_prob"].astype(float).dropna()
+    value = _clv_value(bets).dropna()
     low, high = bootstrap_roi_ci(profit, stake, n_boot=n_boot, seed=seed)
+    clv_low, clv_high = bootstrap_mean_ci(clv.to_numpy(), n_boot=n_boot, seed=seed)
+    value_low, value_high = bootstrap_mean_ci(value.to_numpy(), n_boot=n_boot, seed=seed)
     return {
         "scope": scope,
         "key": key,
@@ -170,23 +237,66 @@ def _scope_row(scope: str, key: str, bets: pd.DataFrame, *, n_boot: int, seed: i
         "win_rate": wins / (wins + losses) if wins + losses else np.nan,
         "clv_mean": float(clv.mean()) if len(clv) else np.nan,
         "clv_positive_share": float((clv > 0).mean()) if len(clv) else np.nan,
+        "clv_ci_low": clv_low,
+        "clv_ci_high": clv_high,
+        "clv_value_mean": float(value.mean()) if len(value) else np.nan,
+        "clv_value_ci_low": value_low,
+        "clv_value_ci_high": value_high,
+        "bankroll_return": np.nan,
+        "max_drawdown": np.nan,
     }
 
 
+def _clv_value(bets: pd.DataFrame) -> pd.Series:
+    if "clv_value" in bets.columns:
+        return bets["clv_value"].astype(float)
+    return pd.Series(np.nan, index=bets.index)
+
+
+_FIGURES = (
+    "roi",
+    "roi_ci_low",
+    "roi_ci_high",
+    "clv_mean",
+    "clv_ci_low",
+    "clv_ci_high",
+    "clv_positive_share",
+    "clv_value_mean",
+    "clv_value_ci_low",
+    "clv_value_ci_high",
+)
+
+
 def headline(ledger: pd.DataFrame, summary: pd.DataFrame, curve: pd.DataFrame) -> dict[str, float]:
-    """The figures a run reports: volume, money, ROI with its interval, CLV, bankroll."""
-    overall = summary[summary["scope"].eq("all")]
+    """The figures a run reports, money first, then paper (``paper_`` prefix, in units).
+
+    Money: volume, stake, profit, ROI with its interval, CLV in points and as price value
+    with theirs, final bankroll, bankroll return and maximum drawdown.
+    """
+    paper = is_paper(ledger)
+    figures = _ledger_figures(ledger[~paper], summary, "money")
+    start = float(curve["bankroll_start"].iloc[0]) if len(curve) else np.nan
+    final = float(curve["bankroll_end"].iloc[-1]) if len(curve) else np.nan
+    figures["final_bankroll"] = final
+    figures["bankroll_return"] = final / start - 1.0 if len(curve) else np.nan
+    figures["max_drawdown"] = max_drawdown(curve)
+    paper_figures = _ledger_figures(ledger[paper], summary, "paper")
+    if paper.any():  # in units: a paper stake is one unit's worth of money, never money
+        first = ledger[paper].iloc[0]
+        unit = float(first["stake"]) / float(first["stake_units"])
+        paper_figures["staked"] /= unit
+        paper_figures["profit"] /= unit
+    figures.update({f"paper_{name}": value for name, value in paper_figures.items()})
+    return figures
+
+
+def _ledger_figures(bets: pd.DataFrame, summary: pd.DataFrame, name: str) -> dict[str, float]:
+    overall = summary[summary["ledger"].eq(name) & summary["scope"].eq("all")]
     row = overall.iloc[0] if len(overall) else pd.Series(dtype=float)
-    settled = ledger["result"].isin(SETTLED_RESULTS)
     return {
-        "bets": float(len(ledger)),
-        "settled": float(settled.sum()),
+        "bets": float(len(bets)),
+        "settled": float(bets["result"].isin(SETTLED_RESULTS).sum()),
         "staked": float(row.get("staked", 0.0)),
         "profit": float(row.get("profit", 0.0)),
-        **{
-            name: float(row.get(name, np.nan))
-            for name in ["roi", "roi_ci_low", "roi_ci_high", "clv_mean", "clv_positive_share"]
-        },
-        "final_bankroll": float(curve["bankroll_end"].iloc[-1]) if len(curve) else np.nan,
-        "max_drawdown": max_drawdown(curve),
+        **{figure: float(row.get(figure, np.nan)) for figure in _FIGURES},
     }

@@ -16,6 +16,8 @@ import pandas as pd
 
 from mlb_assets.lib.odds import american_to_decimal
 
+UNIT_SHARE = 0.01  # one unit = 1% of the starting bankroll (a paper bet's stake)
+
 
 @dataclass(frozen=True)
 class StakingParams:

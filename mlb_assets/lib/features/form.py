@@ -358,7 +358,8 @@ def _pitcher_starts(games: pd.DataFrame) -> pd.DataFrame:
 
 # --- context -------------------------------------------------------------------------
 
-CONTEXT_COLUMNS = ["doubleheader_game", "month", "day_night", "day_of_week", "season"]
+# No season or year: a calendar trend extrapolates into the season being scored.
+CONTEXT_COLUMNS = ["doubleheader_game", "month", "day_night", "day_of_week"]
 
 
 def context_features(games: pd.DataFrame) -> pd.DataFrame:
@@ -377,6 +378,5 @@ def context_features(games: pd.DataFrame) -> pd.DataFrame:
             "month": dates.dt.month.to_numpy(dtype=float),
             "day_night": day_night.to_numpy(dtype=float),
             "day_of_week": dates.dt.dayofweek.to_numpy(dtype=float),
-            "season": games["season"].to_numpy(dtype=float),
         }
     )

@@ -46,6 +46,11 @@ from mlb_assets.lib.features.market import (
 )
 
 TARGET_COLUMNS = ["home_win", "total_over"]
+#: The market's no-vig probability at decision time of each target's side (home, over):
+#: the decision-time line where the game has one, else the opening line (the workbook
+#: seasons know no other before first pitch). Not features: the starting point of a
+#: market-anchored model (see :mod:`mlb_assets.lib.models.anchored`) and its baseline.
+ANCHOR_COLUMNS = ["market_home_prob_anchor", "market_over_prob_anchor"]
 ID_COLUMNS = ["game_id", "game_date", "season", "home_team", "away_team"]
 TEAM_WINDOWS = (10, 30)
 PITCHER_WINDOWS = (3, 5)
@@ -62,6 +67,11 @@ class TrainingSet:
     frame: pd.DataFrame
     feature_columns: list[str]
     target_columns: list[str]
+
+    @property
+    def input_columns(self) -> list[str]:
+        """What a model may read at decision time: the features and the market anchors."""
+        return [*self.feature_columns, *ANCHOR_COLUMNS]
 
     def fingerprint(self) -> str:
         """sha256 of the game ids, features and targets: what a model was trained on."""
@@ -122,10 +132,11 @@ def build_training_set(
         decision_minutes_before: the decision time, minutes before first pitch.
 
     Returns:
-        A :class:`TrainingSet`. ``market_home_prob_decision`` is the market's no-vig
-        home probability at decision time (the snapshot book's, else the workbook's
-        OPENING line): the baseline a model must beat, and itself a feature.
-        ``close_home_prob_mult`` is the close, for evaluation only.
+        A :class:`TrainingSet`. ``market_home_prob_anchor`` is the market's no-vig home
+        probability at decision time (the snapshot book's, else the workbook's OPENING
+        line, as ``market_anchor_source`` says): the baseline a model must beat and the
+        starting point of an anchored one, never a feature. ``close_home_prob_mult`` is
+        the close, for evaluation only.
     """
     if games["game_id"].duplicated().any():
         raise ValueError("games has duplicate game_id values")
@@ -136,7 +147,7 @@ def build_training_set(
         market,
         team_form(games, windows=TEAM_WINDOWS, decision_minutes_before=decision_minutes_before),
         pitcher_form(games, windows=PITCHER_WINDOWS),
-        context_features(games).drop(columns="season"),
+        context_features(games),
         _cross_book(games, consensus, decision_minutes_before),
         closing_probabilities(snapshots, open_close, games),
         targets(games, market),
@@ -159,7 +170,6 @@ def feature_columns(*, with_cross_book: bool = False) -> list[str]:
     pitcher += [f"diff_sp_ra_{n}" for n in PITCHER_WINDOWS]
     return [
         *MARKET_FEATURE_COLUMNS,
-        "market_home_prob_decision",
         *(CROSS_BOOK_COLUMNS if with_cross_book else []),
         *team_form_columns(TEAM_WINDOWS),
         *pitcher,
@@ -181,8 +191,8 @@ def _market(
 ) -> pd.DataFrame:
     """Snapshot market features where a game has any visible snapshot, else the workbook's.
 
-    ``market_home_prob_decision`` takes the snapshot book's decision-time probability,
-    else the workbook's opening one.
+    The anchors (see :data:`ANCHOR_COLUMNS`) take the decision-time probability where the
+    game has one, else the opening one, and ``market_anchor_source`` says which.
     """
     timed = market_features(snapshots, games, decision_minutes_before=minutes)
     timed = timed.set_index("game_id")
@@ -191,7 +201,15 @@ def _market(
     market = workbook.copy()
     market.loc[use_timed] = timed.loc[use_timed]
     decision = market["ml_decision_home_prob_mult"]
-    market["market_home_prob_decision"] = decision.fillna(workbook["ml_open_home_prob_mult"])
+    market["market_home_prob_anchor"] = decision.fillna(market["ml_open_home_prob_mult"])
+    source = np.where(decision.notna(), "decision", "open")
+    anchored = market["market_home_prob_anchor"].notna()
+    market["market_anchor_source"] = pd.Series(source, index=market.index).where(anchored)
+    # The over probability at the line the target is settled against (targets()).
+    at_decision = market["total_decision_line"].notna()
+    market["market_over_prob_anchor"] = market["total_over_prob_decision"].where(
+        at_decision, market["total_over_prob_open"]
+    )
     return market.drop(columns="decision_at").reset_index()
 
 
@@ -217,7 +235,8 @@ def _ordered(frame: pd.DataFrame, features: list[str]) -> list[str]:
         *LINEAGE_COLUMNS,
         *CLOSE_COLUMNS[1:],
     ]
-    leading = list(dict.fromkeys([*ID_COLUMNS, *features, *TARGET_COLUMNS, *tail]))
+    anchors = [*ANCHOR_COLUMNS, "market_anchor_source"]
+    leading = list(dict.fromkeys([*ID_COLUMNS, *features, *anchors, *TARGET_COLUMNS, *tail]))
     rest = [c for c in frame.columns if c not in leading]
     return [c for c in leading if c in frame.columns] + rest
 

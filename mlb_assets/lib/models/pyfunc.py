@@ -31,6 +31,7 @@ from mlflow.models import ModelSignature
 from mlflow.types import ColSpec, Schema
 
 ENGINE_FILE = "engine.json"
+BLEND_KEY = "blend"
 MODEL_DIR_ARTIFACT = "model_dir"
 PROB_COLUMN = "prob"
 ENGINES = ("h2o", "autogluon")
@@ -105,6 +106,17 @@ class ModelSpec:
     engine_version: str
     details: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def blend(self) -> dict[str, Any] | None:
+        """The market-anchored second stage, when the model has one (see ``anchored``)."""
+        return self.details.get(BLEND_KEY)
+
+    @property
+    def inputs(self) -> list[str]:
+        """The columns a caller passes: the engine's features, then the anchor if any."""
+        blend = self.blend
+        return [*self.features, blend["anchor"]] if blend else list(self.features)
+
     def write(self, model_dir: Path) -> Path:
         path = Path(model_dir) / ENGINE_FILE
         path.write_text(json.dumps(self.__dict__, indent=2, sort_keys=True))
@@ -134,11 +146,34 @@ class TrainedModel:
     input_example: pd.DataFrame | None = None
 
 
-def load_scorer(model_dir: Path) -> Scorer:
-    """A function from a feature frame to P(target = 1), for whichever engine made the dir."""
+def load_engine_scorer(model_dir: Path) -> Scorer:
+    """The engine's own probability (no market anchor), from its features."""
     spec = ModelSpec.read(model_dir)
     module = importlib.import_module(_ENGINE_MODULES[spec.engine])
     return module.load_scorer(Path(model_dir), spec)
+
+
+def load_scorer(model_dir: Path) -> Scorer:
+    """A function from a frame of the model's inputs to P(target = 1), for either engine.
+
+    A market-anchored model (``engine.json`` holds a blend) reads its anchor column too
+    and returns NaN where the anchor is unknown.
+    """
+    from mlb_assets.lib.models.anchored import Blend
+
+    spec = ModelSpec.read(model_dir)
+    engine = load_engine_scorer(model_dir)
+    if spec.blend is None:
+        return engine
+    blend = Blend.from_dict(spec.blend)
+
+    def score(frame: pd.DataFrame) -> np.ndarray:
+        if frame.empty:
+            return np.empty(0)
+        engine_prob = engine(frame[spec.features])
+        return blend.apply(engine_prob, frame[blend.anchor].to_numpy(dtype=float))
+
+    return score
 
 
 def prepare_frames(
@@ -215,12 +250,12 @@ class MatchupProbabilityModel(mlflow.pyfunc.PythonModel):
         params: dict[str, Any] | None = None,
     ) -> pd.DataFrame:
         frame = pd.DataFrame(model_input)
-        missing = [column for column in self._spec.features if column not in frame.columns]
+        missing = [column for column in self._spec.inputs if column not in frame.columns]
         if missing:
             raise KeyError(f"model input lacks feature columns {missing}")
         if self._scorer is None:
             self._scorer = load_scorer(self._model_dir)
-        probs = self._scorer(frame[self._spec.features]) if len(frame) else np.empty(0)
+        probs = self._scorer(frame[self._spec.inputs]) if len(frame) else np.empty(0)
         return pd.DataFrame({PROB_COLUMN: np.asarray(probs, dtype="float64")}, index=frame.index)
 
 

@@ -1,5 +1,6 @@
 """The warehouse's side of the operational metrics: row counts, quarantine, model quality,
-ROI, bankroll, and today's odds and games. (Run and check state come from Dagster.)"""
+ROI, the betting gate, bankroll, and today's odds and games. (Run and check state come from
+Dagster.)"""
 
 from __future__ import annotations
 
@@ -68,15 +69,22 @@ def model_log_loss(connection: sa.Connection) -> dict[tuple[str, str], float]:
 
 
 def roi_by_scope(connection: sa.Connection) -> dict[str, float]:
-    """ROI overall (``all``) and by tier and market (``tier:A``, ``market:h2h``)."""
+    """Money ROI overall (``all``) and by tier and market (``tier:A``, ``market:h2h``)."""
     s = schema.roi_summary
     query = sa.select(s.c.scope, s.c.key, s.c.roi).where(
-        s.c.scope.in_(["all", "tier", "market"]), s.c.roi.is_not(None)
+        s.c.ledger == "money", s.c.scope.in_(["all", "tier", "market"]), s.c.roi.is_not(None)
     )
     return {
         "all" if scope == "all" else f"{scope}:{key}": float(roi)
         for scope, key, roi in connection.execute(query)
     }
+
+
+def betting_gates(connection: sa.Connection) -> dict[str, int]:
+    """1 per model whose gate is open (money staked), 0 where its picks are paper only."""
+    g = schema.betting_gate
+    query = sa.select(g.c.model_name, g.c.gate_open)
+    return {name: int(bool(is_open)) for name, is_open in connection.execute(query)}
 
 
 def bankroll_and_drawdown(connection: sa.Connection) -> tuple[float | None, float | None]:
@@ -119,6 +127,7 @@ def warehouse_metrics(
         "rows_quarantined": quarantined_rows(connection),
         "model_log_loss": model_log_loss(connection),
         "roi": roi_by_scope(connection),
+        "betting_gate_open": betting_gates(connection),
         "bankroll": bankroll,
         "drawdown": drawdown,
         "newest_odds_timestamp": newest,

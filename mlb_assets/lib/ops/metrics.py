@@ -1,11 +1,11 @@
 """Operational metrics for Prometheus: one snapshot, exported as gauges.
 
 A sensor gathers a :class:`MetricsSnapshot` (row counts, failing checks, run durations, model
-log-loss, ROI, bankroll, backup and odds freshness) and :func:`publish` ships it either to a
-Prometheus Pushgateway (production) or to a textfile for the node exporter's textfile
-collector (embedded default). Every publish builds a fresh, dedicated
-:class:`~prometheus_client.CollectorRegistry`, so nothing leaks between snapshots and the
-process-global registry is never touched.
+log-loss, ROI, the betting gate per model, bankroll, backup and odds freshness) and
+:func:`publish` ships it either to a Prometheus Pushgateway (production) or to a textfile
+for the node exporter's textfile collector (embedded default). Every publish builds a fresh,
+dedicated :class:`~prometheus_client.CollectorRegistry`, so nothing leaks between snapshots
+and the process-global registry is never touched.
 
 Only the fields a snapshot sets are exported. With the Pushgateway's PUT semantics a field
 left unset therefore disappears from the group; the alert rules in
@@ -91,6 +91,13 @@ METRICS: tuple[MetricSpec, ...] = (
         "Return on investment of settled bets (profit / stake) for a scope such as all or tier:A.",
         ("scope",),
     ),
+    MetricSpec(
+        "betting_gate_open",
+        "mlb_assets_betting_gate_open",
+        "1 while money is staked on a model's picks (its out-of-sample evidence shows an edge "
+        "over the market), 0 while they are paper picks only.",
+        ("model",),
+    ),
     MetricSpec("bankroll", "mlb_assets_bankroll", "Current bankroll in units of account."),
     MetricSpec(
         "drawdown",
@@ -132,6 +139,7 @@ class MetricsSnapshot:
     run_failures: dict[str, int] = field(default_factory=dict)
     model_log_loss: dict[tuple[str, str], float] = field(default_factory=dict)
     roi: dict[str, float] = field(default_factory=dict)
+    betting_gate_open: dict[str, int] = field(default_factory=dict)
     bankroll: float | None = None
     drawdown: float | None = None
     last_good_backup_timestamp: float | None = None

@@ -196,6 +196,7 @@ def prepare_picks(frame: pd.DataFrame, rules: QualityRules) -> pd.DataFrame:
     frame = _with_utc_times(frame, ["quoted_at", "decision_at"])
     stake = pd.to_numeric(frame["stake_fraction"], errors="coerce")
     frame = frame.assign(
+        money_stake_fraction=_money_stake_fraction(frame),
         bet_stake_fraction=_on_rows(frame["stake_fraction"], _is_true(frame["is_bet"])),
         staked_is_bet=_on_rows(frame["is_bet"], stake.gt(0)),
     )
@@ -207,6 +208,7 @@ def prepare_bet_ledger(frame: pd.DataFrame, rules: QualityRules) -> pd.DataFrame
     profits of open bets."""
     frame = _with_invalid_prices(frame, ["price_american"])
     return frame.assign(
+        money_stake_fraction=_money_stake_fraction(frame),
         inconsistent_profit=inconsistent_profits(frame, rules.profit_tolerance),
         open_bet_profit=_on_rows(frame["profit"], frame["result"].isna()),
     )
@@ -290,7 +292,21 @@ def _half_points(low: float, high: float) -> list[float]:
 
 def _stake_fraction(rules: QualityRules) -> Expectation:
     cap = rules.max_stake_fraction
-    return _between("stake_fraction", 0.0, cap, f"is within [0, {cap:g}] of the bankroll")
+    return _subset(
+        E.ExpectColumnValuesToBeBetween,
+        "money_stake_fraction",
+        "stake_fraction",
+        min_value=0.0,
+        max_value=cap,
+        description=f"stake_fraction of a money pick is within [0, {cap:g}] of the bankroll",
+    )
+
+
+def _money_stake_fraction(frame: pd.DataFrame) -> pd.Series:
+    """The stake share of money rows: a paper pick's one unit is not drawn on the bankroll,
+    so the bankroll cap does not apply to it."""
+    paper = _is_true(frame["paper"]) if "paper" in frame else pd.Series(False, index=frame.index)
+    return _on_rows(frame["stake_fraction"], ~paper)
 
 
 def _suite(table: str, expectations: list[Expectation]) -> gx.ExpectationSuite:
@@ -639,6 +655,7 @@ TABLE_SUITES: dict[str, TableSuite] = {
         key=("pick_id",),
         prepare=prepare_picks,
         build=build_picks_suite,
+        optional=("paper",),  # from revision 0008: paper picks are outside the bankroll cap
     ),
     "bet_ledger": TableSuite(
         columns=(
@@ -653,5 +670,6 @@ TABLE_SUITES: dict[str, TableSuite] = {
         key=("bet_id",),
         prepare=prepare_bet_ledger,
         build=build_bet_ledger_suite,
+        optional=("paper",),
     ),
 }

@@ -44,13 +44,25 @@ class ReportingView:
     # creates it (every revision recreates the views from the current SQL).
     requires: tuple[str, ...] = ()
 
-    def sql(self) -> str:
-        """The view's SELECT, without a trailing semicolon."""
+    def sql(self, *, before_paper: bool = False) -> str:
+        """The view's SELECT, without a trailing semicolon.
+
+        ``before_paper``: for a warehouse migrated before revision 0008, whose ledger has no
+        paper bets (every bet staked money) and whose roi_summary has one ledger.
+        """
         path = sql_dir() / "reporting" / f"{self.template or self.name}.sql"
         if not path.is_file():
             raise FileNotFoundError(f"reporting view SQL missing: {path}")
-        text = Template(path.read_text()).substitute(dict(self.parameters))
+        values = {**(_BEFORE_PAPER if before_paper else _MONEY_ONLY), **dict(self.parameters)}
+        text = Template(path.read_text()).substitute(values)
         return text.strip().rstrip(";").rstrip()
+
+
+# The ledger's money figures leave paper bets out. Both placeholders are conditions: on the
+# bets (alias b) and on the roi_summary rows (alias s) a view reads. Before revision 0008 there
+# were no paper bets and no ledger column, and older revisions recreate the views too.
+_MONEY_ONLY = {"money_bets": "NOT b.paper", "money_summary": "s.ledger = 'money'"}
+_BEFORE_PAPER = {"money_bets": "1 = 1", "money_summary": "1 = 1"}
 
 
 _ROI_COLUMNS = (
@@ -183,6 +195,33 @@ _VIEWS = (
         unique_key=("asset", "reason"),
         date_columns=("first_game_date", "last_game_date"),
     ),
+    ReportingView(
+        "betting_gate",
+        (
+            "model_name",
+            "model_version",
+            "gate_open",
+            "max_log_loss_diff",
+            "evidence_weight",
+            "reason",
+            "checked_at",
+            "changed_at",
+            "evaluation_id",
+            "evidence_at",
+            "n_games",
+            "model_log_loss",
+            "market_log_loss",
+            "diff_mean",
+            "diff_ci_low",
+            "diff_ci_high",
+            "edge_probability",
+            "calibration_slope",
+            "calibration_intercept",
+        ),
+        unique_key=("model_name",),
+        timestamp_columns=("checked_at", "changed_at", "evidence_at"),
+        requires=("betting_gate", "model_evidence"),
+    ),
 )
 
 REPORTING_VIEWS: dict[str, ReportingView] = {view.name: view for view in _VIEWS}
@@ -209,13 +248,16 @@ def reporting_relation(dialect_name: str, name: str) -> str:
     return f"{REPORTING_SCHEMA}_{name}"
 
 
-def _create_statements(dialect_name: str, view: ReportingView) -> list[str]:
+def _create_statements(
+    dialect_name: str, view: ReportingView, *, before_paper: bool = False
+) -> list[str]:
     relation = reporting_relation(dialect_name, view.name)
+    sql = view.sql(before_paper=before_paper)
     if not (_is_postgres(dialect_name) and view.materialized):
-        return [f"CREATE VIEW {relation} AS\n{view.sql()}"]
+        return [f"CREATE VIEW {relation} AS\n{sql}"]
     columns = ", ".join(view.unique_key)
     return [
-        f"CREATE MATERIALIZED VIEW {relation} AS\n{view.sql()}\nWITH DATA",
+        f"CREATE MATERIALIZED VIEW {relation} AS\n{sql}\nWITH DATA",
         f"CREATE UNIQUE INDEX ux_{view.name} ON {relation} ({columns})",
     ]
 
@@ -252,11 +294,14 @@ def create_reporting_views(connection: sa.Connection) -> list[str]:
     if _is_postgres(dialect_name):
         _run(connection, f"CREATE SCHEMA IF NOT EXISTS {REPORTING_SCHEMA}")
     inspector = sa.inspect(connection)
+    before_paper = not inspector.has_table("bet_ledger") or "paper" not in {
+        column["name"] for column in inspector.get_columns("bet_ledger")
+    }
     created = []
     for view in _VIEWS:
         if not all(inspector.has_table(table) for table in view.requires):
             continue
-        for statement in _create_statements(dialect_name, view):
+        for statement in _create_statements(dialect_name, view, before_paper=before_paper):
             _run(connection, statement)
         created.append(view.name)
     return created

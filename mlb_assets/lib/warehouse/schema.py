@@ -245,6 +245,44 @@ model_calibration = sa.Table(
     comment="calibration table of the walk-forward predictions (10 probability bins)",
 )
 
+model_evidence = sa.Table(
+    "model_evidence",
+    metadata,
+    sa.Column("evaluation_id", sa.String(64), primary_key=True),
+    sa.Column("model_name", sa.String(64), primary_key=True),
+    sa.Column("model_version", sa.String(16), nullable=False),
+    sa.Column("target", sa.String(32), nullable=False),
+    sa.Column("season", sa.Integer, nullable=False),
+    sa.Column("n_games", sa.Integer, nullable=False),
+    sa.Column("model_log_loss", sa.Float, nullable=False),
+    sa.Column("market_log_loss", sa.Float, nullable=False),
+    sa.Column("diff_mean", sa.Float, nullable=False, comment="model - market log-loss per game"),
+    sa.Column("diff_ci_low", sa.Float, nullable=False, comment="bootstrap 95% interval"),
+    sa.Column("diff_ci_high", sa.Float, nullable=False, comment="below 0: the model is better"),
+    sa.Column("edge_probability", sa.Float, nullable=False, comment="share of resamples"),
+    sa.Column("calibration_slope", sa.Float, nullable=True),
+    sa.Column("calibration_intercept", sa.Float, nullable=True),
+    sa.Column("mean_gap", sa.Float, nullable=False, comment="mean model - market probability"),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_model_evidence_model", "model_name", "model_version", "created_at"),
+    comment="out-of-sample evidence that a model version beats the market; gates money stakes",
+)
+
+betting_gate = sa.Table(
+    "betting_gate",
+    metadata,
+    sa.Column("model_name", sa.String(64), primary_key=True),
+    sa.Column("model_version", sa.String(16), nullable=False, comment="the version last gated"),
+    sa.Column("gate_open", sa.Boolean, nullable=False, comment="money may be staked"),
+    sa.Column("max_log_loss_diff", sa.Float, nullable=False, comment="threshold applied"),
+    sa.Column("evaluation_id", sa.String(64), nullable=True, comment="model_evidence row used"),
+    sa.Column("evidence_weight", sa.Float, nullable=True, comment="trust in the model, open"),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("checked_at", UtcDateTime, nullable=False),
+    sa.Column("changed_at", UtcDateTime, nullable=False, comment="when gate_open last changed"),
+    comment="each model's betting gate as the picks asset last decided it",
+)
+
 predictions = sa.Table(
     "predictions",
     metadata,
@@ -292,6 +330,11 @@ picks = sa.Table(
     sa.Column("decision_at", UtcDateTime, nullable=False),
     sa.Column("model_name", sa.String(64), nullable=False),
     sa.Column("model_version", sa.String(16), nullable=False),
+    sa.Column(
+        "paper", sa.Boolean, nullable=False, server_default=sa.false(), comment="gate closed"
+    ),
+    sa.Column("kelly_prob", sa.Float, nullable=True, comment="the probability Kelly sized with"),
+    sa.Column("evidence_weight", sa.Float, nullable=True, comment="open gate: trust in the model"),
     sa.Index("ix_picks_game_date", "game_date"),
     comment="both sides of every predicted market: edge, EV, Kelly stake and tier",
 )
@@ -314,7 +357,7 @@ bet_ledger = sa.Table(
     sa.Column("market_prob", sa.Float, nullable=False),
     sa.Column("edge", sa.Float, nullable=False),
     sa.Column("stake_fraction", sa.Float, nullable=False),
-    sa.Column("bankroll_before", sa.Float, nullable=False, comment="bankroll at day start"),
+    sa.Column("bankroll_before", sa.Float, nullable=True, comment="day start; null for paper"),
     sa.Column("stake", sa.Float, nullable=False, comment="money"),
     sa.Column("stake_units", sa.Float, nullable=False, comment="1 unit = 1% of start bankroll"),
     sa.Column("result", sa.String(8), nullable=True, comment="win/loss/push/void; null open"),
@@ -327,6 +370,10 @@ bet_ledger = sa.Table(
     sa.Column("odds_snapshot_id", sa.BigInteger, nullable=False),
     sa.Column("placed_at", UtcDateTime, nullable=False),
     sa.Column("settled_at", UtcDateTime, nullable=True),
+    sa.Column(
+        "paper", sa.Boolean, nullable=False, server_default=sa.false(), comment="no money staked"
+    ),
+    sa.Column("clv_value", sa.Float, nullable=True, comment="closing no-vig x decimal price - 1"),
     sa.Index("ix_bet_ledger_game_date", "game_date"),
     comment="every bet placed, settled against final scores; BI contract",
 )
@@ -334,6 +381,7 @@ bet_ledger = sa.Table(
 roi_summary = sa.Table(
     "roi_summary",
     metadata,
+    sa.Column("ledger", sa.String(8), primary_key=True, comment="money or paper"),
     sa.Column("scope", sa.String(16), primary_key=True, comment="all/tier/market/month/season"),
     sa.Column("key", sa.String(32), primary_key=True),
     sa.Column("bets", sa.Integer, nullable=False),
@@ -346,7 +394,14 @@ roi_summary = sa.Table(
     sa.Column("clv_mean", sa.Float, nullable=True),
     sa.Column("clv_positive_share", sa.Float, nullable=True),
     sa.Column("computed_at", UtcDateTime, nullable=False),
-    comment="settled-bet ROI by scope with a bootstrap confidence interval",
+    sa.Column("clv_ci_low", sa.Float, nullable=True, comment="bootstrap 95% interval"),
+    sa.Column("clv_ci_high", sa.Float, nullable=True),
+    sa.Column("clv_value_mean", sa.Float, nullable=True, comment="closing no-vig x decimal - 1"),
+    sa.Column("clv_value_ci_low", sa.Float, nullable=True),
+    sa.Column("clv_value_ci_high", sa.Float, nullable=True),
+    sa.Column("bankroll_return", sa.Float, nullable=True, comment="money, scope all: end/start-1"),
+    sa.Column("max_drawdown", sa.Float, nullable=True, comment="money, scope all"),
+    comment="settled-bet ROI and CLV by ledger and scope with bootstrap confidence intervals",
 )
 
 # Tables whose rows belong to one game date: a partition's rows are replaced together.

@@ -16,7 +16,7 @@ FIRST_SEEN = pd.Timestamp("2024-04-02T03:00:00Z")
 PICK_COLUMNS = [column.name for column in schema.picks.columns]
 
 
-def _picks(*rows: tuple) -> pd.DataFrame:
+def _picks(*rows: tuple, paper: bool = False) -> pd.DataFrame:
     """Rows of (game_id, game_date, market, side, point, price, stake_fraction, book)."""
     columns = ["game_id", "game_date", "market", "side", "point", "price_american"]
     frame = pd.DataFrame(rows, columns=[*columns, "stake_fraction", "book"])
@@ -41,6 +41,9 @@ def _picks(*rows: tuple) -> pd.DataFrame:
         quoted_at=frame["decision_at"] - pd.Timedelta(minutes=5),
         model_name="h2o",
         model_version="3",
+        paper=paper,
+        kelly_prob=0.6,
+        evidence_weight=None if paper else 1.0,
     )[PICK_COLUMNS]
 
 
@@ -178,3 +181,58 @@ def test_no_bets_gives_an_empty_ledger() -> None:
     ledger = build_ledger(PICKS.iloc[0:0], GAMES, CLOSES, starting_bankroll=START, now=NOW)
     assert ledger.empty
     assert list(ledger.columns) == [column.name for column in schema.bet_ledger.columns]
+
+
+# Paper picks (the gate was closed): one unit each whatever their stake fraction says.
+PAPER = _picks(
+    ("P1", "2024-04-01", "h2h", "home", None, 120, UNIT_SHARE, "fanduel"),  # win +120.00
+    ("P2", "2024-04-02", "h2h", "away", None, -110, UNIT_SHARE, "fanduel"),  # loss -100.00
+    ("P3", "2024-04-03", "h2h", "home", None, 150, 0.0, "fanduel"),  # not a bet
+    paper=True,
+)
+PAPER_GAMES = pd.DataFrame(
+    [("P1", 2024, "final", 4, 2), ("P2", 2024, "final", 4, 2), ("P3", 2024, "final", 1, 0)],
+    columns=GAMES.columns,
+)
+
+
+def _with_paper() -> pd.DataFrame:
+    return build_ledger(
+        pd.concat([PICKS, PAPER], ignore_index=True),
+        pd.concat([GAMES, PAPER_GAMES], ignore_index=True),
+        CLOSES,
+        starting_bankroll=START,
+        settled_at_known=pd.Series({stable_id("G1", "h2h", "home"): FIRST_SEEN}),
+        now=NOW,
+    )
+
+
+def test_paper_bets_are_settled_at_one_unit_outside_the_bankroll() -> None:
+    ledger = _with_paper()
+    paper = ledger[ledger["paper"]].set_index("game_id")
+    assert sorted(paper.index) == ["P1", "P2"]  # P3 was no bet
+    assert paper["stake"].tolist() == pytest.approx([100.0, 100.0])  # 1% of 10,000
+    assert paper["stake_units"].tolist() == pytest.approx([1.0, 1.0])
+    assert paper.loc["P1", "result"] == "win" and paper.loc["P1", "profit"] == pytest.approx(120)
+    assert paper.loc["P2", "result"] == "loss" and paper.loc["P2", "profit_units"] == -1.0
+    assert paper["bankroll_before"].isna().all()
+    # The money ledger is exactly what it is without them: same bankroll, stakes, profits.
+    money = ledger[~ledger["paper"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(money, _ledger())
+
+
+def test_closing_value_follows_the_no_vig_method() -> None:
+    mult, shin = _ledger(), _ledger(novig_method="shin")
+    g1_mult, g1_shin = _bet(mult, "G1"), _bet(shin, "G1")
+    # Reference close: pinnacle -102 (implied 102/202) with multiplicative no-vig 0.52, so the
+    # booksum is (102/202) / 0.52 and Shin takes half the margin off: p - (B - 1) / 2.
+    implied = 102 / 202
+    booksum = implied / 0.52
+    assert g1_shin["closing_prob_novig"] == pytest.approx(implied - (booksum - 1) / 2)
+    assert g1_mult["closing_prob_novig"] == pytest.approx(0.52)
+    assert g1_shin["clv_prob"] == pytest.approx(implied - (booksum - 1) / 2 - 100 / 210)
+    # As price value: the closing probability times the decimal price taken (+110: 2.10).
+    assert g1_mult["clv_value"] == pytest.approx(0.52 * 2.10 - 1)
+    assert g1_shin["clv_value"] == pytest.approx(g1_shin["closing_prob_novig"] * 2.10 - 1)
+    with pytest.raises(ValueError, match="novig_method"):
+        _ledger(novig_method="power")

@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mlb_assets.defs.betting.assets import describe_headline
 from mlb_assets.lib.betting import rollups
 from mlb_assets.lib.betting.rollups import (
     bankroll_curve,
+    bootstrap_mean_ci,
     bootstrap_roi_ci,
     headline,
     max_drawdown,
@@ -136,3 +138,74 @@ def test_headline() -> None:
     assert figures["clv_positive_share"] == pytest.approx(2 / 3)
     assert figures["final_bankroll"] == 940.0
     assert figures["max_drawdown"] == pytest.approx(-100 / 1040)
+
+
+# The same bets on paper (one unit = 10 here): a ledger of their own, never money.
+PAPER = LEDGER.assign(
+    paper=True,
+    stake=10.0,
+    stake_units=1.0,
+    profit=[9.0, -10.0, 0.0, 0.0, np.nan, -10.0],
+    clv_value=[0.04, -0.02, np.nan, 0.9, np.nan, 0.06],
+)
+BOTH = pd.concat(
+    [LEDGER.assign(paper=False, stake_units=LEDGER["stake"] / 10, clv_value=0.01), PAPER],
+    ignore_index=True,
+)
+
+
+def test_money_figures_leave_paper_bets_out() -> None:
+    pd.testing.assert_frame_equal(roi_daily(BOTH), roi_daily(LEDGER))
+    pd.testing.assert_frame_equal(bankroll_curve(BOTH, 1_000.0), bankroll_curve(LEDGER, 1_000.0))
+    assert roi_daily(PAPER).empty and bankroll_curve(PAPER, 1_000.0).empty
+
+
+def test_summary_has_each_ledger_complete_with_clv_intervals() -> None:
+    summary = roi_summary(BOTH, n_boot=300, starting_bankroll=1_000.0)
+    money = summary[summary["ledger"].eq("money")].set_index(["scope", "key"])
+    paper = summary[summary["ledger"].eq("paper")].set_index(["scope", "key"])
+    assert list(money.index) == list(paper.index)  # every scope of both
+    assert money.loc[("all", "all"), "roi"] == pytest.approx(-60 / 290)
+    assert paper.loc[("all", "all"), "staked"] == 40.0
+    assert paper.loc[("all", "all"), "roi"] == pytest.approx(-11 / 40)
+    row = paper.loc[("all", "all")]
+    assert row["clv_ci_low"] <= row["clv_mean"] <= row["clv_ci_high"]
+    # CLV as price value: over the settled bets that have one (the void's 0.9 is not settled)
+    assert row["clv_value_mean"] == pytest.approx((0.04 - 0.02 + 0.06) / 3)
+    assert row["clv_value_ci_low"] <= row["clv_value_mean"] <= row["clv_value_ci_high"]
+    # Bankroll figures belong to the money ledger's overall row only.
+    assert money.loc[("all", "all"), "bankroll_return"] == pytest.approx(940 / 1_000 - 1)
+    assert money.loc[("all", "all"), "max_drawdown"] == pytest.approx(-100 / 1040)
+    assert summary["bankroll_return"].notna().sum() == 1
+    assert list(summary.columns) == rollups.SUMMARY_COLUMNS
+
+
+def test_bootstrap_mean_interval() -> None:
+    assert bootstrap_mean_ci(np.array([0.02, 0.02, np.nan])) == pytest.approx((0.02, 0.02))
+    low, high = bootstrap_mean_ci(np.array([-0.01, 0.0, 0.01, 0.03]), n_boot=500)
+    assert low < 0.0075 < high
+
+
+def test_headline_reports_money_and_paper_apart() -> None:
+    summary = roi_summary(BOTH, n_boot=200)
+    figures = headline(BOTH, summary, bankroll_curve(BOTH, 1_000.0))
+    assert figures["bets"] == 6 and figures["paper_bets"] == 6
+    assert figures["profit"] == -60.0 and figures["final_bankroll"] == 940.0
+    assert figures["bankroll_return"] == pytest.approx(-0.06)
+    assert figures["paper_staked"] == 4.0 and figures["paper_profit"] == -1.1  # units
+    assert figures["paper_roi"] == pytest.approx(-11 / 40)
+    text = describe_headline(figures)
+    money, paper = text.split("; paper (")
+    assert money.startswith("money: 4 settled bets") and "95% CI" in money
+    assert "bankroll 940.00 (return -6.00%)" in money
+    assert "ROI -27.50% (95% CI" in paper and "CLV as price value" in paper
+
+
+def test_without_money_bets_the_headline_says_no_proven_edge() -> None:
+    summary = roi_summary(PAPER, n_boot=200)
+    figures = headline(PAPER, summary, bankroll_curve(PAPER, 1_000.0))
+    assert figures["bets"] == 0 and figures["staked"] == 0.0
+    text = describe_headline(figures)
+    assert text.startswith("no proven edge: no money staked; paper (one unit each")
+    assert text.count("95% CI") == 3  # ROI, CLV in points, CLV as price value
+    assert describe_headline(headline(LEDGER.iloc[0:0], summary.iloc[0:0], PAPER.iloc[0:0]))

@@ -232,7 +232,8 @@ def test_context_features() -> None:
         game("2016-07-04", "CCC", "AAA", 3, 2, day_night=None),
     )
     got = context_features(frame)
-    assert got.iloc[0][1:].tolist() == [2, 4, 0, 5, 2016]  # Saturday
+    assert got.iloc[0][1:].tolist() == [2, 4, 0, 5]  # Saturday
+    assert "season" not in got  # a calendar trend would extrapolate into the scored season
     assert got.iloc[1][1:].tolist()[:2] == [0, 7]
     assert np.isnan(got.iloc[1]["day_night"]) and got.iloc[1]["day_of_week"] == 0
 

@@ -25,8 +25,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlb_assets.lib.features.market import decision_times
+from mlb_assets.lib.features.market import CROSS_BOOK_COLUMNS, decision_times
 from mlb_assets.lib.features.training_set import TrainingSet, build_training_set
+from mlb_assets.lib.market_consensus import market_consensus
+from mlb_assets.lib.replay.synthetic_books import shade_american
 from mlb_assets.lib.snapshots import normalize_quotes
 
 pytestmark = pytest.mark.archive
@@ -105,8 +107,9 @@ def perturb_closes(open_close: pd.DataFrame) -> pd.DataFrame:
 
 
 def features_of(training: TrainingSet, ids: pd.Series) -> pd.DataFrame:
+    """Everything a model reads at decision time: the features and the market anchors."""
     frame = training.frame.set_index("game_id")
-    return frame.loc[ids.to_numpy(), training.feature_columns]
+    return frame.loc[ids.to_numpy(), training.input_columns]
 
 
 def day_ids(games: pd.DataFrame, day: date) -> pd.Series:
@@ -165,7 +168,7 @@ def test_negative_control_a_snapshot_before_the_decision_moves_features(inputs, 
     before = features_of(base, pd.Series([target])).iloc[0]
     after = features_of(changed, pd.Series([target])).iloc[0]
     assert after["ml_decision_home_prob_mult"] != before["ml_decision_home_prob_mult"]
-    assert after["market_home_prob_decision"] != before["market_home_prob_decision"]
+    assert after["market_home_prob_anchor"] != before["market_home_prob_anchor"]
 
 
 def test_negative_control_an_earlier_score_moves_form(inputs, base) -> None:
@@ -179,3 +182,77 @@ def test_negative_control_an_earlier_score_moves_form(inputs, base) -> None:
     ids = day_ids(games, day)
     diff = features_of(changed, ids).compare(features_of(base, ids))
     assert any(column.endswith("rd_10") for column, _ in diff.columns)
+
+
+# --- cross-book features ---------------------------------------------------------------------
+
+# Three more books that follow the real one: each quotes every price some minutes earlier
+# and shaded by a few cents (made up here for the test, not market truth). With four
+# books the consensus, dispersion, sharp gap and multi-book steam all have values.
+SHADOW_BOOKS = {"shadow_a": (5, 2), "shadow_b": (9, -3), "shadow_c": (13, 4)}
+
+
+def with_shadow_books(snaps: pd.DataFrame) -> pd.DataFrame:
+    copies = [snaps]
+    for number, (book, (lead_minutes, cents)) in enumerate(SHADOW_BOOKS.items(), start=1):
+        copy = snaps.copy()
+        copy["book"] = book
+        copy["captured_at"] = copy["captured_at"] - pd.Timedelta(minutes=lead_minutes)
+        price = copy["price_american"].to_numpy(dtype=float)
+        copy["price_american"] = shade_american(price, np.full(len(copy), cents)).astype(int)
+        copy["snapshot_id"] = copy["snapshot_id"] + number * 10**12
+        copies.append(copy)
+    return pd.concat(copies, ignore_index=True)
+
+
+def with_consensus(games: pd.DataFrame, snaps: pd.DataFrame, open_close) -> TrainingSet:
+    timed = games.dropna(subset=["start_time_utc"])
+    consensus = market_consensus(snaps[snaps["game_id"].isin(timed["game_id"])], timed)
+    return build_training_set(games, snaps, open_close, consensus, decision_minutes_before=MINUTES)
+
+
+@pytest.fixture(scope="module")
+def books(inputs) -> pd.DataFrame:
+    return with_shadow_books(inputs[1])
+
+
+@pytest.fixture(scope="module")
+def base_xb(inputs, books) -> TrainingSet:
+    games, _, open_close = inputs
+    return with_consensus(games, books, open_close)
+
+
+@pytest.mark.parametrize("day", WEEK[::3], ids=str)
+def test_nothing_after_the_decision_time_moves_a_cross_book_feature(
+    inputs, books, base_xb, day: date
+) -> None:
+    games, _, open_close = inputs
+    changed = with_consensus(
+        perturb_games(games, day), perturb_snapshots(books, games), perturb_closes(open_close)
+    )
+    ids = day_ids(games, day)
+    assert set(CROSS_BOOK_COLUMNS) <= set(base_xb.feature_columns)
+    before, after = features_of(base_xb, ids), features_of(changed, ids)
+    assert before[CROSS_BOOK_COLUMNS[:4]].notna().all().all()  # the features have values
+    assert (before["xb_n_books"] == len(SHADOW_BOOKS) + 1).all()
+    pd.testing.assert_frame_equal(after, before, check_exact=True)
+
+
+def test_negative_control_a_shadow_quote_before_the_decision_moves_cross_book(
+    inputs, books, base_xb
+) -> None:
+    games, _, open_close = inputs
+    target = day_ids(games, WEEK[0]).iloc[0]
+    visible = books[
+        (books["game_id"] == target) & ~after_decision(books, games) & (books["book"] == "shadow_b")
+    ]
+    home = visible[(visible["market"] == "h2h") & (visible["side"] == "home")]
+    changed_books = books.copy()
+    changed_books.loc[home.sort_values("captured_at").index[-1], "price_american"] = -400
+    changed = with_consensus(games, changed_books, open_close)
+    before = features_of(base_xb, pd.Series([target])).iloc[0]
+    after = features_of(changed, pd.Series([target])).iloc[0]
+    assert after["xb_consensus_home_prob"] != before["xb_consensus_home_prob"]
+    assert after["xb_dispersion_home"] != before["xb_dispersion_home"]
+    # the real book's own line, and so the anchor, did not move
+    assert after["market_home_prob_anchor"] == before["market_home_prob_anchor"]

@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from mlb_assets.lib.features.market import CLOSE_COLUMNS, DECISION_PRICE_COLUMNS
+from mlb_assets.lib.features.skew import empty_in_training, skew_report
 from mlb_assets.lib.features.training_set import (
+    ANCHOR_COLUMNS,
     TARGET_COLUMNS,
     TrainingSet,
     build_training_set,
@@ -18,6 +20,7 @@ from mlb_assets.lib.features.training_set import (
     fingerprint,
     targets,
 )
+from mlb_assets.lib.models.anchored import engine_features, offered_features
 from mlb_assets.lib.snapshots import normalize_quotes
 from mlb_assets_tests.lib.features.test_form import game, games_frame
 from mlb_assets_tests.lib.features.test_market_features import (
@@ -95,12 +98,13 @@ def test_snapshots_win_over_the_workbook_and_the_workbook_fills_in() -> None:
     timed, workbook = frame.loc[TIMED], frame.loc[WORKBOOK]
     assert timed["market_source"] == "pinnacle"
     assert timed["ml_open_home_prob_mult"] == pytest.approx(mult(-110, 100))
-    assert timed["market_home_prob_decision"] == pytest.approx(mult(-125, 115))
+    assert timed["market_home_prob_anchor"] == pytest.approx(mult(-125, 115))
     assert timed["close_home_prob_mult"] == pytest.approx(mult(-140, 130))
     assert timed["decision_price_home"] == -125
     assert timed["total_target_line"] == 7.0
     assert workbook["market_source"] == "workbook"
-    assert workbook["market_home_prob_decision"] == pytest.approx(mult(-120, 110))
+    assert workbook["market_home_prob_anchor"] == pytest.approx(mult(-120, 110))
+    assert (timed["market_anchor_source"], workbook["market_anchor_source"]) == ("decision", "open")
     assert np.isnan(workbook["ml_decision_home_prob_mult"])
     assert workbook["close_home_prob_mult"] == pytest.approx(mult(-150, 140))
     assert workbook["total_target_line"] == 8.5  # the opening total
@@ -127,7 +131,9 @@ def test_feature_columns_hold_no_target_close_id_or_lineage() -> None:
     assert not [c for c in features if "close" in c or "snapshot" in c]
     assert len(features) == len(training.feature_columns)
     assert set(training.frame.columns) >= {"game_id", "game_date", "season", *features}
-    assert "market_home_prob_decision" in features
+    # The anchor is the model's starting point and baseline, never a feature; no trend.
+    assert "market_home_prob_anchor" not in features and "season" not in features
+    assert training.input_columns == [*training.feature_columns, *ANCHOR_COLUMNS]
     assert not [c for c in features if c.startswith("xb_")]
 
 
@@ -168,7 +174,7 @@ def test_empty_snapshots_and_open_close() -> None:
     games, snaps, open_close = small_inputs()
     training = build_training_set(games, snaps.iloc[:0], open_close.iloc[:0])
     assert len(training.frame) == 2
-    assert training.frame["market_home_prob_decision"].isna().all()
+    assert training.frame["market_home_prob_anchor"].isna().all()
     assert training.frame["home_win"].tolist() == [1, 0]
 
 
@@ -236,7 +242,8 @@ def test_2015_workbook_and_2016_pinnacle(archive_dir: Path, pinnacle_cache_dir: 
     games = pd.concat([s.games for s in seasons], ignore_index=True)
     open_close = pd.concat([s.workbook_lines for s in seasons], ignore_index=True)
     snaps = normalize_quotes(seasons[1].quotes, source="pinnacle_archive").snapshots
-    frame = build_training_set(games, snaps, open_close).frame
+    built = build_training_set(games, snaps, open_close)
+    frame = built.frame
     assert len(frame) == len(games) and frame["game_id"].is_unique
     sources = frame.groupby("season")["market_source"].value_counts()
     assert sources[(2015, "workbook")] == 2465
@@ -251,5 +258,18 @@ def test_2015_workbook_and_2016_pinnacle(archive_dir: Path, pinnacle_cache_dir: 
 
     assert log_loss("ml_open_home_prob_mult") == pytest.approx(0.6770, abs=5e-4)
     assert log_loss("close_home_prob_mult") == pytest.approx(0.6734, abs=5e-4)
-    assert 0.6734 < log_loss("market_home_prob_decision") < 0.6770
+    assert 0.6734 < log_loss("market_home_prob_anchor") < 0.6770
     assert frame.loc[frame["season"] == 2016, "home_wr_30"].notna().mean() > 0.99  # 2015 warms up
+    # Train/serve parity: what a model trained on 2015 may see is filled in 2015, and the
+    # anchor of 2016 is the decision-time line (of 2015 the open, as its source says).
+    assert (frame.loc[frame["season"] == 2016, "market_anchor_source"] == "decision").mean() > 0.99
+    assert (frame.loc[frame["season"] == 2015, "market_anchor_source"] == "open").all()
+    train, score = frame[frame["season"] == 2015], frame[frame["season"] == 2016]
+    report = skew_report(train, score, built.feature_columns)
+    flagged = empty_in_training(report)
+    assert {"ml_decision_home_prob_mult", "ml_n_moves", "total_line_move"} <= set(flagged)
+    for target in ("home_win", "total_over"):
+        offered = offered_features(train, engine_features(target, built.feature_columns))
+        assert not set(offered) & set(flagged), target
+        assert offered and set(offered) <= set(built.feature_columns)
+    assert "ml_open_home_prob_mult" not in engine_features("home_win", built.feature_columns)

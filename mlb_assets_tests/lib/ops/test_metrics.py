@@ -33,6 +33,7 @@ def full_snapshot() -> MetricsSnapshot:
         run_failures={"settlement": 1},
         model_log_loss={("h2o", "model"): 0.6812, ("h2o", "market"): 0.6790},
         roi={"all": -0.021, "tier:A": 0.034},
+        betting_gate_open={"mlb_home_win": 0, "mlb_total_over": 1},
         bankroll=9_650.0,
         drawdown=-0.12,
         last_good_backup_timestamp=T0 - 3_600,
@@ -67,13 +68,15 @@ def _assert_full_snapshot(text: str) -> None:
     market = ("mlb_assets_model_log_loss", (("model", "h2o"), ("predictor", "market")))
     assert samples[market] == pytest.approx(0.6790)
     assert samples[("mlb_assets_roi", (("scope", "tier:A"),))] == pytest.approx(0.034)
+    assert samples[("mlb_assets_betting_gate_open", (("model", "mlb_home_win"),))] == 0
+    assert samples[("mlb_assets_betting_gate_open", (("model", "mlb_total_over"),))] == 1
     assert samples[("mlb_assets_bankroll", ())] == 9_650
     assert samples[("mlb_assets_drawdown", ())] == pytest.approx(-0.12)
     assert samples[("mlb_assets_last_good_backup_timestamp_seconds", ())] == T0 - 3_600
     assert samples[("mlb_assets_newest_odds_timestamp_seconds", ())] == T0 - 120
     assert samples[("mlb_assets_games_remaining_today", ())] == 9
     assert samples[("mlb_assets_metrics_collected_timestamp_seconds", ())] == T0
-    assert len(samples) == 17
+    assert len(samples) == 19
 
 
 def test_push_puts_the_whole_group_to_the_gateway() -> None:
@@ -169,3 +172,55 @@ def test_publish_from_env_prefers_the_gateway_then_the_textfile(tmp_path: Path) 
 
 def _exposition(snapshot: MetricsSnapshot) -> str:
     return generate_latest(registry_for(snapshot)).decode()
+
+
+def test_the_gate_gauge_follows_the_warehouse(warehouse_url: str) -> None:
+    """mlb_assets_betting_gate_open per model from betting_gate; ROI from the money ledger."""
+    from datetime import date, datetime
+
+    import pandas as pd
+
+    from mlb_assets.lib.ops.collect import warehouse_metrics
+    from mlb_assets.lib.warehouse import migrate
+    from mlb_assets.lib.warehouse.engine import create_warehouse_engine
+    from mlb_assets.lib.warehouse.load import bulk_insert
+    from mlb_assets.lib.warehouse.schema import betting_gate, roi_summary
+
+    engine = create_warehouse_engine(warehouse_url)
+    migrate.upgrade(engine)
+    now = pd.Timestamp("2016-05-02 20:00", tz="UTC")
+    gates = pd.DataFrame(
+        {
+            "model_name": ["mlb_home_win", "mlb_total_over"],
+            "model_version": ["2", "1"],
+            "gate_open": [False, True],
+            "max_log_loss_diff": 0.0,
+            "evaluation_id": [None, "e1"],
+            "evidence_weight": [None, 0.5],
+            "reason": ["no evidence recorded for mlb_home_win v2", "proven edge"],
+            "checked_at": now,
+            "changed_at": now,
+        }
+    )
+    summary = pd.DataFrame(
+        {
+            "ledger": ["money", "paper"],
+            "scope": "all",
+            "key": "all",
+            "bets": [3, 40],
+            "staked": [30.0, 4000.0],
+            "profit": [3.0, -400.0],
+            "roi": [0.1, -0.1],
+            "computed_at": now,
+        }
+    )
+    with engine.begin() as connection:
+        bulk_insert(connection, betting_gate, gates)
+        bulk_insert(connection, roi_summary, summary)
+    with engine.connect() as connection:
+        found = warehouse_metrics(connection, today=date(2016, 5, 2), now=datetime(2016, 5, 2))
+    assert found["betting_gate_open"] == {"mlb_home_win": 0, "mlb_total_over": 1}
+    assert found["roi"] == {"all": pytest.approx(0.1)}  # the paper ledger is not money
+    text = generate_latest(registry_for(MetricsSnapshot(**found, collected_at=T0))).decode()
+    gauge = ("mlb_assets_betting_gate_open", (("model", "mlb_total_over"),))
+    assert _samples(text)[gauge] == 1

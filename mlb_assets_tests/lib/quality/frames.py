@@ -110,6 +110,7 @@ def picks() -> pd.DataFrame:
             "stake_fraction": [0.02, 0.0],
             "tier": ["B", None],
             "is_bet": [True, False],
+            "paper": [False, False],
             "price_american": [-130, 120],
             "book": ["pinnacle", "pinnacle"],
             "quoted_at": [DECISION - pd.Timedelta(minutes=5)] * 2,

@@ -192,6 +192,9 @@ def test_validation_prints_nothing(capfd: pytest.CaptureFixture[str]) -> None:
 
 
 def test_context_has_progress_bars_and_analytics_off() -> None:
+    # Every entry point (the code location, the CLI) prepares the process on import.
+    import mlb_assets.definitions  # noqa: F401
+
     context = validate._batch_definition().data_asset.datasource._data_context
     assert context.config.analytics_enabled is False
     assert context.progress_bars.globally is False

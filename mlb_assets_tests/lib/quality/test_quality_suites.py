@@ -345,6 +345,18 @@ def test_stake_cap_comes_from_the_rules() -> None:
     assert failure.sample == [0.04] and "0.03" in failure.description
 
 
+def test_the_bankroll_cap_does_not_apply_to_a_paper_pick() -> None:
+    """A paper pick stakes one unit (1% of the starting bankroll) on paper, whatever the cap
+    on money stakes; the same share on a money pick breaks a cap below it."""
+    tight = QualityRules(known_teams=RULES.known_teams, known_books=None, max_stake_fraction=0.005)
+    frame = picks()
+    frame.loc[0, ["stake_fraction", "paper"]] = [0.01, True]
+    assert validate_table("picks", frame, tight).success
+    frame.loc[0, "paper"] = False
+    (failure,) = validate_table("picks", frame, tight).failed
+    assert failure.sample == [0.01] and failure.column == "stake_fraction"
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [

@@ -23,7 +23,9 @@ from mlb_assets.lib.warehouse.reporting import (
 )
 from mlb_assets.lib.warehouse.schema import (
     bet_ledger,
+    betting_gate,
     games,
+    model_evidence,
     picks,
     predictions,
     quarantine,
@@ -94,12 +96,20 @@ _BETS = [
     (6, "CHN201605010", "2016-05-01", "totals", "A", 70.0, "loss", -70.0, -0.02, 1020.0),
     (7, "LAN201605020", "2016-05-02", "h2h", "A", 50.0, None, None, None, 950.0),
 ]
+# Paper bets (the betting gate was closed): settled in the ledger, absent from every money
+# view. A big win on a day with money bets, so a view that counted it would show it.
+_PAPER_BETS = [
+    (20, "NYN201604030", "2016-04-03", "h2h", "A", 10.0, "win", 500.0, 0.05, None),
+]
 
 
-def _ledger(bets: list[tuple]) -> pd.DataFrame:
+def _ledger(bets: list[tuple], paper: list[tuple] | None = None) -> pd.DataFrame:
+    paper = paper or []
     columns = ["bet_id", "game_id", "game_date", "market", "tier", "stake", "result"]
     columns += ["profit", "clv_prob", "bankroll_before"]
-    frame = pd.DataFrame(bets, columns=columns)
+    frame = pd.DataFrame([*bets, *paper], columns=columns)
+    frame["paper"] = frame["bet_id"].isin([bet[0] for bet in paper])
+    frame["bankroll_before"] = frame["bankroll_before"].astype(float)
     frame["game_date"] = frame["game_date"].map(date.fromisoformat)
     frame["month"] = frame["game_date"].map(lambda d: d.strftime("%Y-%m"))
     frame["season"] = frame["game_date"].map(lambda d: d.year)
@@ -109,7 +119,7 @@ def _ledger(bets: list[tuple]) -> pd.DataFrame:
     frame["model_prob"] = 0.6
     frame["market_prob"] = 0.5
     frame["edge"] = 0.1
-    frame["stake_fraction"] = frame["stake"] / frame["bankroll_before"]
+    frame["stake_fraction"] = (frame["stake"] / frame["bankroll_before"]).fillna(0.01)
     frame["stake_units"] = frame["stake"] / 10
     frame["model_version"] = "1"
     frame["odds_snapshot_id"] = frame["bet_id"] + 100
@@ -129,10 +139,59 @@ def _roi_summary() -> pd.DataFrame:
         ("market", "h2h", 2, 180.0, 110.0, 110 / 180, -0.1, 0.9),
         ("month", "2016-04", 4, 270.0, 20.0, 20 / 270, -0.4, 0.6),
     ]
+    # The paper ledger's rows have the same keys: the views must not pick them up.
+    paper = [("tier", "A", 1, 10.0, 500.0, 50.0, 49.0, 51.0)]
     columns = ["scope", "key", "bets", "staked", "profit", "roi", "roi_ci_low", "roi_ci_high"]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.concat(
+        [
+            pd.DataFrame(rows, columns=columns).assign(ledger="money"),
+            pd.DataFrame(paper, columns=columns).assign(ledger="paper"),
+        ],
+        ignore_index=True,
+    )
     frame["computed_at"] = _ts("2016-05-03 06:00")
     return frame
+
+
+def _evidence() -> pd.DataFrame:
+    """Two evidence rows of version 3 of model m: the gate used the older one."""
+    numbers = {
+        "n_games": [400, 500],
+        "model_log_loss": [0.68, 0.67],
+        "market_log_loss": [0.69, 0.69],
+        "diff_mean": [-0.01, -0.02],
+        "diff_ci_low": [-0.02, -0.03],
+        "diff_ci_high": [-0.001, -0.01],
+        "edge_probability": [0.99, 1.0],
+        "calibration_slope": [0.9, 0.95],
+        "calibration_intercept": [0.01, 0.0],
+        "mean_gap": [0.0, 0.001],
+    }
+    frame = pd.DataFrame({"evaluation_id": ["e1", "e2"], **numbers})
+    return frame.assign(
+        model_name="m",
+        model_version="3",
+        target="home_win",
+        season=2016,
+        created_at=[_ts("2016-05-01 06:00"), _ts("2016-05-02 06:00")],
+    )
+
+
+def _gates() -> pd.DataFrame:
+    """Model m's gate open on evidence e1; model n closed without evidence."""
+    return pd.DataFrame(
+        {
+            "model_name": ["m", "n"],
+            "model_version": ["3", "1"],
+            "gate_open": [True, False],
+            "max_log_loss_diff": [0.0, 0.0],
+            "evaluation_id": ["e1", None],
+            "evidence_weight": [0.7, None],
+            "reason": ["proven edge", "no evidence recorded for n v1"],
+            "checked_at": [_ts("2016-05-01 20:00")] * 2,
+            "changed_at": [_ts("2016-05-01 20:00"), _ts("2016-04-01 20:00")],
+        }
+    )
 
 
 def _snapshots() -> pd.DataFrame:
@@ -167,6 +226,8 @@ _PICKS = [
     (13, "BOS201604040", "2016-04-04", "h2h", "away", 0.005, False),
     (14, "LAN201605020", "2016-05-02", "h2h", "away", -0.031, False),
     (16, "CHN201605010", "2016-05-01", "totals", "under", -0.07, False),
+    # The paper bet 20 (a win of 500 on paper): a bet in its bin, no money settled there.
+    (20, "NYN201604030", "2016-04-03", "h2h", "home", 0.035, True),
 ]
 
 
@@ -188,6 +249,7 @@ def _picks() -> pd.DataFrame:
     frame["decision_at"] = [_ts(f"{d.isoformat()} 22:05") for d in frame["game_date"]]
     frame["model_name"] = "m"
     frame["model_version"] = "1"
+    frame["paper"] = frame["pick_id"].isin([bet[0] for bet in _PAPER_BETS])
     return frame
 
 
@@ -224,7 +286,9 @@ def loaded_warehouse(url: str) -> sa.Engine:
     with engine.begin() as connection:
         bulk_insert(connection, predictions, _predictions())
         bulk_insert(connection, picks, _picks())
-        bulk_insert(connection, bet_ledger, _ledger(_BETS))
+        bulk_insert(connection, bet_ledger, _ledger(_BETS, _PAPER_BETS))
+        bulk_insert(connection, model_evidence, _evidence())
+        bulk_insert(connection, betting_gate, _gates())
         bulk_insert(connection, quarantine, _quarantine())
         bulk_insert(connection, roi_summary, _roi_summary())
         refresh_reporting_views(connection)
@@ -312,7 +376,7 @@ def test_data_freshness(loaded: sa.Engine) -> None:
     assert rows["odds_snapshots"]["newest_row_at"] == pd.Timestamp("2016-04-03 21:30", tz="UTC")
     assert rows["games"]["newest_row_at"] == pd.Timestamp("2017-04-02 23:05", tz="UTC")
     assert rows["predictions"]["newest_row_at"] == pd.Timestamp("2016-05-07 12:00", tz="UTC")
-    assert rows["bet_ledger"]["row_count"] == 7
+    assert rows["bet_ledger"]["row_count"] == len(_BETS) + len(_PAPER_BETS)
     assert rows["bet_ledger"]["newest_row_at"] == pd.Timestamp("2016-05-01 23:59", tz="UTC")
     assert rows["picks"]["row_count"] == len(_PICKS)
     assert rows["picks"]["newest_row_at"] == pd.Timestamp("2016-05-02 22:05", tz="UTC")
@@ -446,11 +510,12 @@ def test_edge_distribution(loaded: sa.Engine) -> None:
         ("totals", 0.05),
     }
     assert frame["picks"].sum() == len(_PICKS)
-    assert frame["bets"].sum() == 7
-    # Bets 1 (win 110 on 100), 3 (push on 80) and 7 (pending).
+    assert frame["bets"].sum() == 8
+    # Bets 1 (win 110 on 100), 3 (push on 80), 7 (pending) and the paper bet 20, whose
+    # paper win is not money: it counts as a bet, not as settled, staked or profit.
     h2h = rows[("h2h", 0.03)]
-    assert (h2h["picks"], h2h["bets"], h2h["settled"]) == (3, 3, 2)
-    assert h2h["edge_mean"] == pytest.approx((0.034 + 0.038 + 0.031) / 3)
+    assert (h2h["picks"], h2h["bets"], h2h["settled"]) == (4, 4, 2)
+    assert h2h["edge_mean"] == pytest.approx((0.034 + 0.038 + 0.031 + 0.035) / 4)
     assert (h2h["staked"], h2h["profit"]) == (pytest.approx(180.0), pytest.approx(110.0))
     assert h2h["roi"] == pytest.approx(110 / 180)
     # Bet 5 was voided: a bet, but nothing settled or staked.
@@ -469,6 +534,17 @@ def test_edge_distribution(loaded: sa.Engine) -> None:
     assert rows[("totals", 0.05)]["roi"] == pytest.approx(-1.0)
     assert rows[("totals", -0.07)]["edge_mean"] == pytest.approx(-0.07)
     assert rows[("totals", -0.01)]["edge_mean"] == pytest.approx(-0.004)
+
+
+def test_betting_gate(loaded: sa.Engine) -> None:
+    rows = _by(_read(loaded, "betting_gate"), "model_name")
+    assert set(rows) == {"m", "n"}
+    # The evidence the decision used, not the newer row recorded since.
+    assert rows["m"]["evaluation_id"] == "e1"
+    assert rows["m"]["diff_ci_high"] == pytest.approx(-0.001)
+    assert rows["m"]["evidence_at"] == pd.Timestamp("2016-05-01 06:00", tz="UTC")
+    assert bool(rows["m"]["gate_open"]) and not bool(rows["n"]["gate_open"])
+    assert _none(rows["n"]["n_games"]) and _none(rows["n"]["evidence_weight"])
 
 
 def test_quarantine_summary(loaded: sa.Engine) -> None:
@@ -514,7 +590,8 @@ def test_postgres_views_change_only_on_refresh(postgres_url: str) -> None:
         bulk_insert(connection, bet_ledger, _more_bets())
     assert date(2017, 4, 2) not in set(_read(engine, "roi_daily")["game_date"])
     assert (
-        _read(engine, "data_freshness").set_index("table_name").at["bet_ledger", "row_count"] == 8
+        _read(engine, "data_freshness").set_index("table_name").at["bet_ledger", "row_count"]
+        == len(_BETS) + len(_PAPER_BETS) + 1
     )
     with engine.begin() as connection:
         timings = refresh_reporting_views(connection)
@@ -584,6 +661,7 @@ def test_sqlite_migration_round_trip(sqlite_url: str) -> None:
 
 
 _ADDED_IN_0006 = {"edge_distribution", "quarantine_summary"}
+_ADDED_IN_0008 = {"betting_gate"}  # reads tables that revision creates
 
 
 def _view_names(engine: sa.Engine) -> set[str]:
@@ -598,7 +676,7 @@ def test_downgrade_to_0005_drops_only_the_views_0006_added(warehouse_url: str) -
     migrate.upgrade(engine)
     assert _view_names(engine) == set(REPORTING_VIEWS)
     migrate.downgrade(engine, "0005")
-    assert _view_names(engine) == set(REPORTING_VIEWS) - _ADDED_IN_0006
+    assert _view_names(engine) == set(REPORTING_VIEWS) - _ADDED_IN_0006 - _ADDED_IN_0008
     migrate.upgrade(engine)
     assert _view_names(engine) == set(REPORTING_VIEWS)
     if engine.dialect.name == "postgresql":
