@@ -60,6 +60,22 @@ def backfill(resources: dict, history_from: int) -> None:
         print(f"betting_backfill: {start}..{end} loaded", flush=True)
 
 
+def print_champion(result) -> None:  # type: ignore[no-untyped-def]
+    from mlb_assets.runner import materialization_metadata
+
+    events = materialization_metadata(result)
+    for engine in ("h2o_model", "autogluon_model"):
+        meta = events.get(engine, {})
+        if meta:
+            print(
+                f"betting_{engine}_validation: anchored {meta['val_log_loss']:.4f}, engine alone "
+                f"{meta['val_engine_log_loss']:.4f}, market {meta['val_market_log_loss']:.4f} "
+                f"nats; gamma {meta['blend_gamma']:+.3f}"
+            )
+    champion = events.get("champion", {})
+    print(f"betting_champion: version {champion.get('version')} ({champion.get('engine')})")
+
+
 def print_markets(frame: pd.DataFrame) -> None:
     from mlb_assets.lib.models import metrics
 
@@ -108,7 +124,7 @@ def print_betting(result) -> None:  # type: ignore[no-untyped-def]
     events = materialization_metadata(result)
     picks, rollups = events.get("picks", {}), events.get("roi_rollups", {})
     for key in sorted(picks):
-        if key.startswith(("gate", "bets", "paper", "money")):
+        if key.startswith(("gate", "betting_gate", "bets", "paper", "money")):
             print(f"betting_picks_{key}: {picks[key]}")
     for key in sorted(rollups):
         value = rollups[key]
@@ -162,6 +178,7 @@ def main() -> None:
         )
         if not models.success:
             raise SystemExit("betting benchmark: the models run failed")
+        print_champion(models)
         frame, _meta = load_training_set(resources["warehouse"])
         print_markets(frame)
         predictions = pd.read_parquet(

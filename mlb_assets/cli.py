@@ -98,11 +98,17 @@ def cmd_seasons(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_summary(args: argparse.Namespace, config: Config) -> int:
     from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
-    from mlb_assets.lib.warehouse.summary import table_counts
+    from mlb_assets.lib.warehouse.summary import gate_lines, table_counts
 
     url = _url(args, config)
+    engine = create_warehouse_engine(url)
     print(f"warehouse {safe_url(url)}")
-    _print_table(list(table_counts(create_warehouse_engine(url)).items()))
+    _print_table(list(table_counts(engine).items()))
+    gates = gate_lines(engine)
+    if gates:
+        print("\nbetting gate (money is staked only where a model's edge is proven):")
+        for line in gates:
+            print(f"  {line}")
     return 0
 
 

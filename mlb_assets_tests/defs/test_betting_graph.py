@@ -34,6 +34,7 @@ from mlb_assets.lib.warehouse.schema import (
     predictions,
     roi_summary,
 )
+from mlb_assets.lib.warehouse.summary import gate_lines
 from mlb_assets.runner import (
     BETTING_BACKTEST_JOB,
     materialization_metadata,
@@ -340,3 +341,6 @@ def test_a_closed_gate_stakes_no_money(
         assert read_view(connection, "bankroll_curve").empty
         gate_view = read_view(connection, "betting_gate")
     assert set(gate_view["model_name"]) == set(MODELS)
+    # `mlb-assets summary` says it in words
+    lines = gate_lines(create_warehouse_engine(url))
+    assert len(lines) == 2 and all("closed, paper picks only (no " in line for line in lines)

@@ -20,3 +20,22 @@ def table_counts(engine: sa.Engine) -> dict[str, int]:
                 sa.select(sa.func.count()).select_from(table)
             ).scalar_one()
     return counts
+
+
+def gate_lines(engine: sa.Engine) -> list[str]:
+    """One line per model's betting gate, as the last ``picks`` run left it (none before
+    revision 0008 or before the first picks)."""
+    from mlb_assets.lib.warehouse.schema import betting_gate
+
+    if not sa.inspect(engine).has_table(betting_gate.name):
+        return []
+    with engine.connect() as connection:
+        rows = connection.execute(sa.select(betting_gate).order_by(betting_gate.c.model_name))
+        return [
+            f"{row.model_name} v{row.model_version}: {_GATE_STATE[bool(row.gate_open)]} "
+            f"({row.reason})"
+            for row in rows
+        ]
+
+
+_GATE_STATE = {True: "OPEN, money staked", False: "closed, paper picks only"}
