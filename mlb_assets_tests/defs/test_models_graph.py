@@ -59,12 +59,13 @@ def test_both_engines_registered_and_champion_is_the_best(trained: dict[str, obj
 def test_evaluation_reports_engines_and_market(trained: dict[str, object]) -> None:
     with create_warehouse_engine(str(trained["url"])).connect() as connection:
         rows = read_frame(connection, sa.select(model_evaluation))
+    meta = _metadata(trained["result"], "model_evaluation")
+    rows = rows[rows["evaluation_id"] == meta["evaluation_id"]]
     overall = rows[rows["period"] == "all"].set_index("predictor")
     predictors = {"h2o", "autogluon", "champion", "market_decision", "market_close"}
     assert set(overall.index) == predictors
     assert (overall["n"] == overall.loc["market_decision", "n"]).all()
     assert set(rows["period"]) == {"all", "2016-05"}  # April has no earlier games to learn from
-    meta = _metadata(trained["result"], "model_evaluation")
     assert "the market at decision time" in meta["verdict"] and "95% CI" in meta["verdict"]
 
 
@@ -76,14 +77,16 @@ def test_the_champion_that_bets_is_scored_against_the_market(trained: dict[str, 
         rows = read_frame(connection, sa.select(model_evaluation))
     settings = MlflowResource(home=str(trained["home"])).settings()
     version = champion_version(configure(settings), "mlb_home_win")
-    (row,) = evidence.to_dict("records")
+    # The warehouse is shared by the session: other tests add evidence rows of their own.
+    meta = _metadata(trained["result"], "model_evaluation")
+    (row,) = evidence[evidence["evaluation_id"] == meta["evaluation_id"]].to_dict("records")
+    rows = rows[rows["evaluation_id"] == meta["evaluation_id"]]
     assert (row["model_name"], row["model_version"]) == ("mlb_home_win", str(version.version))
     champion = rows[(rows["predictor"] == "champion") & (rows["period"] == "2016-05")].iloc[0]
     assert row["n_games"] == champion["n"] > 300
     assert row["model_log_loss"] == pytest.approx(champion["log_loss"])
     assert row["diff_ci_low"] <= row["diff_mean"] <= row["diff_ci_high"]
     assert row["diff_mean"] == pytest.approx(row["model_log_loss"] - row["market_log_loss"])
-    meta = _metadata(trained["result"], "model_evaluation")
     assert meta["champion"] == f"mlb_home_win v{version.version}"
     assert meta["champion_diff_ci_high"] == pytest.approx(row["diff_ci_high"])
 
