@@ -105,6 +105,9 @@ def games(
     else:
         frame, unmatched, bad_rows = _archive_games(archive, start, end)
     frame = frame.reindex(columns=GAME_COLUMNS) if not frame.empty else frame
+    if not frame.empty:
+        # Sources that cannot tell a neutral site (the MLB Stats schedule) leave it unset.
+        frame["neutral_site"] = frame["neutral_site"].astype("boolean").fillna(False).astype(bool)
     with warehouse.begin() as connection:
         written = replace_dates(connection, games_table, frame, start, end)
         quarantined = write_quarantine(connection, "games", bad_rows, start, end)

@@ -48,6 +48,13 @@ games = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("sources", sa.Text, nullable=False, comment="sources that know this game"),
     sa.Column("mlb_game_pk", sa.BigInteger, nullable=True, comment="MLB Stats API id"),
+    sa.Column(
+        "neutral_site",
+        sa.Boolean,
+        nullable=False,
+        server_default=sa.false(),
+        comment="played at neither team's park: home_team is the designated home side",
+    ),
     sa.Index("ix_games_game_date", "game_date"),
 )
 
@@ -91,9 +98,9 @@ opening_closing_lines = sa.Table(
     sa.Column("side", sa.String(8), primary_key=True),
     sa.Column("game_date", sa.Date, nullable=False),
     sa.Column("open_point", sa.Float, nullable=True),
-    sa.Column("open_price", sa.Integer, nullable=True),
+    sa.Column("open_price", sa.Float, nullable=True, comment="American odds as given"),
     sa.Column("close_point", sa.Float, nullable=True),
-    sa.Column("close_price", sa.Integer, nullable=True),
+    sa.Column("close_price", sa.Float, nullable=True, comment="American odds as given"),
     sa.Column("payload_id", sa.BigInteger, nullable=True),
     sa.Index("ix_opening_closing_lines_game_date", "game_date"),
 )
@@ -129,6 +136,12 @@ line_movements = sa.Table(
     sa.Column("moves_last_3h", sa.Integer, nullable=False),
     sa.Column("steam", sa.Boolean, nullable=False),
     sa.Column("steam_at", UtcDateTime, nullable=True),
+    sa.Column(
+        "steam_gap_minutes",
+        sa.Float,
+        nullable=True,
+        comment="widest gap between the observations that bracket the steam move",
+    ),
     sa.Index("ix_line_movements_game_date", "game_date"),
 )
 
@@ -200,6 +213,12 @@ steam_events = sa.Table(
     sa.Column("n_books", sa.Integer, nullable=False),
     sa.Column("books", sa.Text, nullable=False),
     sa.Column("total_move_prob", sa.Float, nullable=False),
+    sa.Column(
+        "observation_gap_minutes",
+        sa.Float,
+        nullable=True,
+        comment="widest gap between the observations that bracket the moves",
+    ),
     sa.Index("ix_steam_events_game_date", "game_date"),
     comment="same-direction moves at several books within a short window",
 )
@@ -374,6 +393,13 @@ bet_ledger = sa.Table(
         "paper", sa.Boolean, nullable=False, server_default=sa.false(), comment="no money staked"
     ),
     sa.Column("clv_value", sa.Float, nullable=True, comment="closing no-vig x decimal price - 1"),
+    sa.Column("closing_point", sa.Float, nullable=True, comment="point of the closing line used"),
+    sa.Column(
+        "clv_point_diff",
+        sa.Float,
+        nullable=True,
+        comment="closing point - bet point; CLV is claimed only when 0",
+    ),
     sa.Index("ix_bet_ledger_game_date", "game_date"),
     comment="every bet placed, settled against final scores; BI contract",
 )
