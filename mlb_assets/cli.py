@@ -93,7 +93,24 @@ def cmd_seasons(args: argparse.Namespace, config: Config) -> int:
         return 2
     for season, sources in sorted(ArchiveCatalog(root).seasons().items()):
         print(f"{season}: {', '.join(sorted(sources))}")
+        if args.rows:
+            _print_season_rows(root, season)
     return 0
+
+
+def _print_season_rows(root: Path, season: int) -> None:
+    """Each file's rows read, loaded and quarantined, and the quarantine by kind of reason."""
+    from mlb_assets.lib.archives.season import load_season, quarantine_by_reason
+
+    archives = load_season(root, season)
+    print(f"  games loaded: {len(archives.games)}")
+    for rows in archives.source_rows:
+        print(
+            f"  {rows.file:<22} read {rows.rows_read:>6}  loaded {rows.rows_loaded:>6}  "
+            f"quarantined {rows.rows_quarantined:>5}  unaccounted {rows.unaccounted}"
+        )
+    for entry in quarantine_by_reason(archives).itertuples(index=False):
+        print(f"    {entry.rows:>5}  {entry.source}: {entry.reason}")
 
 
 def cmd_summary(args: argparse.Namespace, config: Config) -> int:
@@ -112,17 +129,21 @@ def cmd_summary(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-def _season_range(config: Config, first_season: int, season: int) -> tuple[date, date]:
-    """From the first game of ``first_season`` to the last game of ``season``."""
+def _season_range(config: Config, first_season: int, season: int) -> tuple[date, date] | None:
+    """From the first dated row of the archived seasons in [first_season, season] to the last.
+
+    Quarantined rows count as well as games: a row dated before the first game that parsed
+    (or after the last) must fall inside the backfill that writes it to the quarantine.
+    Seasons without files are skipped; None when no season has any.
+    """
     from mlb_assets.resources import build_resources
 
     archive = build_resources(config)["archive"]
-    last = archive.season(season).games
-    if last.empty:
-        raise SystemExit(f"no archive data found for season {season}")
-    first = archive.season(first_season).games if first_season != season else last
-    start = min(first["game_date"]) if not first.empty else date(first_season, 3, 1)
-    return start, max(last["game_date"])
+    years = list(range(first_season, season + 1))
+    available = archive.catalog(years).seasons()
+    spans = [archive.season(year).date_span() for year in years if year in available]
+    spans = [span for span in spans if span is not None]
+    return (spans[0][0], spans[-1][1]) if spans else None
 
 
 def _print_models(result) -> None:  # type: ignore[no-untyped-def]
@@ -176,13 +197,20 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     if args.history_from < args.season:
         # History seasons run on an ephemeral instance: a recorded run writes one event per
         # partition and asset, minutes for six seasons of daily partitions on SQLite.
-        start, end = _season_range(config, args.history_from, args.season - 1)
-        print(f"loading history {start}..{end} as one run (not recorded in the UI)")
-        history = run_season_backfill(start, end, resources=resources, quiet=True)
-        if not history.success:
-            print(f"history run {history.run_id} FAILED", file=sys.stderr)
-            return 1
-    start, end = _season_range(config, args.season, args.season)
+        history_range = _season_range(config, args.history_from, args.season - 1)
+        if history_range is None:
+            print(f"no archived season in {args.history_from}..{args.season - 1}: no history")
+        else:
+            start, end = history_range
+            print(f"loading history {start}..{end} as one run (not recorded in the UI)")
+            history = run_season_backfill(start, end, resources=resources, quiet=True)
+            if not history.success:
+                print(f"history run {history.run_id} FAILED", file=sys.stderr)
+                return 1
+    season_range = _season_range(config, args.season, args.season)
+    if season_range is None:
+        raise SystemExit(f"no archive data found for season {args.season}")
+    start, end = season_range
     print(f"backfilling {start}..{end} as one run (recorded: `mlb-assets ui` shows it)")
     result = run_season_backfill(
         start, end, dagster_home=dagster_home, resources=resources, quiet=args.quiet
@@ -304,6 +332,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     seasons = sub.add_parser("seasons", help="list the seasons found in the archive mirror")
     seasons.add_argument("--archive-dir", help="mirror directory (default MLB_ASSETS_ARCHIVE_DIR)")
+    seasons.add_argument(
+        "--rows",
+        action="store_true",
+        help="parse each season: rows read, loaded and quarantined per file, by reason",
+    )
     seasons.set_defaults(func=cmd_seasons)
 
     summary = sub.add_parser("summary", help="row counts of the warehouse tables")

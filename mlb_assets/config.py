@@ -606,6 +606,26 @@ class Config:
         group="operations",
         unit="days",
     )
+    # One book's bad market on a day of many books is well under 2% of the day's quotes (the
+    # 2016 archive has none); a whole book gone wrong (1 of 9) warns; a fifth or more means
+    # the feed or normalization is broken and the date's odds are blocked.
+    quarantine_warn_share: float = setting(
+        "MLB_ASSETS_QUARANTINE_WARN_SHARE",
+        0.02,
+        number(0.0, 1.0),
+        "odds_snapshots quality check warns when normalization quarantined more than this "
+        "share of a date's quotes",
+        group="operations",
+        unit="fraction",
+    )
+    quarantine_error_share: float = setting(
+        "MLB_ASSETS_QUARANTINE_ERROR_SHARE",
+        0.20,
+        number(0.0, 1.0),
+        "odds_snapshots quality check fails (blocking downstream assets) above this share",
+        group="operations",
+        unit="fraction",
+    )
     bi_password: str | None = setting(
         "MLB_ASSETS_BI_PASSWORD",
         None,
@@ -908,6 +928,12 @@ def _cross_checks(config: Config) -> list[str]:
         problems.append(
             f"SIGNAL_TIER_A={config.tier_a:g}, SIGNAL_TIER_B={config.tier_b:g}, "
             f"SIGNAL_TIER_C={config.tier_c:g} are not valid: expected A >= B >= C"
+        )
+    if config.quarantine_warn_share > config.quarantine_error_share:
+        problems.append(
+            f"MLB_ASSETS_QUARANTINE_WARN_SHARE={config.quarantine_warn_share:g} and "
+            f"MLB_ASSETS_QUARANTINE_ERROR_SHARE={config.quarantine_error_share:g} are not "
+            "valid: expected WARN <= ERROR"
         )
     if config.now is not None and config.clock_url is not None:
         problems.append(

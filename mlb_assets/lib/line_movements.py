@@ -19,6 +19,20 @@ look up to first pitch, after the decision; they serve as targets, closing-line 
 and diagnostics. ``steam_at`` is the moment a steam move became visible, so
 ``steam_at <= decision_at`` is the point-in-time form of ``steam``.
 
+**When a line was observed.** Snapshots record changes only, so a change's time says
+when the new line was first seen, not how long the old one had been in place. A feed
+polled every hour shows an hour's accumulated moves as one simultaneous jump, which
+would read as steam. The *observation gap* of a change is the time between the last
+observation of the book's line for that game before the change (still the old line)
+and the first at or after it (the new line): the change happened somewhere in between.
+Observations are passed as ``observations`` (one row per game, book and moment the
+book's line was read, e.g. every poll of The Odds API that carried it). A book with no
+observations listed for a game is observed continuously: its source records every
+change the moment it happens (Pinnacle's archive, with every line entry timestamped),
+so each change is bracketed by the instant before it and the instant itself, and its
+gap is 0. Steam counts only moves whose gaps are at most the steam window; see
+:func:`compute_line_movements`.
+
 For spreads and totals a new point (total 8.5 -> 9) prices a different proposition,
 so ``largest_move_prob`` and ``steam`` compare probabilities at the same point only;
 ``net_move_prob`` and ``decision_move_prob`` are plain differences and may span a
@@ -58,8 +72,10 @@ MOVEMENT_COLUMNS = [
     "moves_last_3h",
     "steam",
     "steam_at",
+    "steam_gap_minutes",
     "decision_snapshot_id",
 ]
+OBSERVATION_COLUMNS = ["game_id", "book", "observed_at"]
 
 _FIRST_SIDES = ("home", "over")  # the "a" side of each two-way market
 _HOUR_NS = 3_600_000_000_000
@@ -104,6 +120,7 @@ def compute_line_movements(
     snapshots: pd.DataFrame,
     games: pd.DataFrame,
     params: MovementParams = MovementParams(),  # frozen, so a shared default is safe
+    observations: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per (game_id, book, market, side) with a pre-game snapshot.
 
@@ -112,6 +129,18 @@ def compute_line_movements(
         games: ``game_id`` (unique) and ``start_time_utc`` (UTC-aware first pitch).
             Games absent here, or without a start time, produce no rows.
         params: the decision time and steam definitions.
+        observations: :data:`OBSERVATION_COLUMNS`, the moments each (game, book) line
+            was read; None, or a (game, book) absent from it, means observed
+            continuously (see the module docstring).
+
+    Steam is claimed only for a rise whose moves were each bracketed by observations
+    at most ``steam_window_minutes`` apart: the rise is measured from the lowest
+    probability reachable without crossing a wider gap. ``steam_gap_minutes`` is the
+    widest gap among the moves making up the rise (the shortest run of consecutive
+    moves ending at ``steam_at`` that adds up to the threshold). When only a rise
+    across a wider gap reached the threshold, ``steam`` is False and
+    ``steam_gap_minutes`` records that rise's widest gap (NaN when a move had no
+    observation on one side), so moves lost to coarse observation can be counted.
 
     Returns:
         Columns :data:`MOVEMENT_COLUMNS`, sorted by game, book, market, side. Times
@@ -124,8 +153,55 @@ def compute_line_movements(
         return _empty_movements()
     sides = _side_lines(pregame)
     timeline = _side_timeline(pregame)
+    game_of = sides["game_id"].to_numpy()[timeline["kid"].to_numpy()]
+    book_of = sides["book"].to_numpy()[timeline["kid"].to_numpy()]
+    timeline["gap"] = observation_gaps(game_of, book_of, timeline["t"].to_numpy(), observations)
     probabilities = _probability_features(timeline, sides, params)
     return _assemble(sides, probabilities)
+
+
+def observation_gaps(
+    game_id: np.ndarray, book: np.ndarray, t: np.ndarray, observations: pd.DataFrame | None
+) -> np.ndarray:
+    """Nanoseconds between the observations that bracket each change (game, book, ``t``).
+
+    The last observation of the (game, book) strictly before ``t`` and the first at or
+    after it. 0 for a (game, book) without observations (observed continuously); inf
+    when one side of the bracket is missing (the change cannot be placed in time).
+    """
+    gaps = np.zeros(len(t))
+    if observations is None or observations.empty or len(t) == 0:
+        return gaps
+    seen = _epoch_ns(observations["observed_at"])
+    n = len(t)
+    games, _ = pd.factorize(
+        np.concatenate(
+            [np.asarray(game_id, dtype=object), observations["game_id"].to_numpy(dtype=object)]
+        )
+    )
+    books, book_names = pd.factorize(
+        np.concatenate(
+            [np.asarray(book, dtype=object), observations["book"].to_numpy(dtype=object)]
+        )
+    )
+    pair = games.astype(np.int64) * len(book_names) + books
+    change_pair, seen_pair = pair[:n], pair[n:]
+    times = np.unique(np.concatenate([seen, t]))
+    span = len(times) + 1
+    seen_key = seen_pair * span + np.searchsorted(times, seen)
+    order = np.argsort(seen_key, kind="stable")
+    seen_key, seen_t, seen_pair = seen_key[order], seen[order], seen_pair[order]
+    change_key = change_pair * span + np.searchsorted(times, t)
+    after = np.searchsorted(seen_key, change_key, side="left")  # first at or after t
+    before = after - 1
+    has_after = after < len(seen_key)
+    has_after[has_after] &= seen_pair[after[has_after]] == change_pair[has_after]
+    has_before = before >= 0
+    has_before[has_before] &= seen_pair[before[has_before]] == change_pair[has_before]
+    bracket = seen_t[np.minimum(after, len(seen_t) - 1)] - seen_t[np.maximum(before, 0)]
+    polled = np.isin(change_pair, seen_pair)
+    gaps = np.where(has_before & has_after, bracket.astype(float), np.inf)
+    return np.where(polled, gaps, 0.0)
 
 
 def _pregame(snapshots: pd.DataFrame, games: pd.DataFrame, params: MovementParams) -> pd.DataFrame:
@@ -322,8 +398,10 @@ def _probability_features(
         index=sides.index,
     )
     features["largest_move_prob"] = _largest_move(timeline)
-    features["steam_at"] = _as_time(_first_steam(timeline, params))
+    steam_at, gap = _first_steam(timeline, params)
+    features["steam_at"] = _as_time(steam_at)
     features["steam"] = features["steam_at"].notna()
+    features["steam_gap_minutes"] = gap / _MINUTE_NS
     return features
 
 
@@ -358,20 +436,74 @@ class _Bounds(BaseIndexer):
         return self.start, self.end
 
 
-def _first_steam(timeline: pd.DataFrame, params: MovementParams) -> pd.Series:
-    """Per side, the first moment its probability had risen by the threshold within the window.
+def _first_steam(timeline: pd.DataFrame, params: MovementParams) -> tuple[pd.Series, pd.Series]:
+    """Per side, the first moment its probability had risen by the threshold within the
+    window across observed moves only, and the widest observation gap of that rise.
 
     At each state the rise is measured against the lowest probability in effect at any
     time during the preceding window, including the state already in effect when the
-    window opened (it may have been set long before), and at the same point only.
+    window opened (it may have been set long before), and at the same point only. A
+    move whose observation gap exceeds the window cannot be placed inside it, so the
+    low is taken after the latest such move. Sides whose only rises cross such a move
+    get no time but that rise's gap (see :func:`compute_line_movements`).
     """
-    start = _window_start_rows(timeline, params.steam_window_minutes * _MINUTE_NS)
+    window = params.steam_window_minutes * _MINUTE_NS
+    start = _window_start_rows(timeline, window)
+    gap = timeline["gap"].to_numpy().copy()
+    seg = timeline["seg"].to_numpy()
+    gap[_starts_run(seg)] = 0.0  # a new point is not a move: nothing to bracket
+    wide = _last_in_group(gap > window, _starts_run(seg))
+    observed_start = np.maximum(start, wide)
+    claimed = _rising_rows(timeline, observed_start, params)
+    candidate = _rising_rows(timeline, start, params)
+    kid = timeline["kid"].to_numpy()
+    firsts = _first_per_side(kid, claimed)
+    missed = _first_per_side(kid, candidate & ~np.isin(kid, kid[firsts]))
+    rows = np.concatenate([firsts, missed])
+    widest = _widest_gap(timeline["prob"].to_numpy(), gap, start, rows, params)
+    steam_at = pd.Series(timeline["t"].to_numpy()[firsts], index=kid[firsts])
+    return steam_at, pd.Series(widest, index=kid[rows])
+
+
+def _rising_rows(timeline: pd.DataFrame, start: np.ndarray, params: MovementParams) -> np.ndarray:
+    """Rows whose probability is at least the threshold above the low of rows [start, row]."""
     end = np.arange(1, len(timeline) + 1, dtype=np.int64)
     prob = timeline["prob"]
     low = prob.rolling(_Bounds(start, end), min_periods=1).min()
-    rising = (prob - low >= params.steam_min_move_prob - _TOLERANCE).to_numpy()
-    hits = timeline[rising]
-    return hits.drop_duplicates("kid").set_index("kid")["t"]
+    return (prob - low >= params.steam_min_move_prob - _TOLERANCE).to_numpy()
+
+
+def _first_per_side(kid: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Row numbers of each side's first row where ``mask`` holds (rows sorted by side, time)."""
+    rows = np.flatnonzero(mask)
+    return rows[_starts_run(kid[rows])]
+
+
+def _widest_gap(
+    prob: np.ndarray,
+    gap: np.ndarray,
+    start: np.ndarray,
+    rows: np.ndarray,
+    params: MovementParams,
+) -> np.ndarray:
+    """The widest gap (ns; NaN if unknown) among the moves making up the rise at each of ``rows``.
+
+    Those moves follow the latest row in the window the rise is measured from (the
+    shortest run of moves that reaches the threshold).
+    """
+    lengths = rows + 1 - start[rows]
+    owner = np.repeat(np.arange(len(rows)), lengths)
+    member = (
+        start[rows][owner]
+        + np.arange(lengths.sum())
+        - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    )
+    with np.errstate(invalid="ignore"):
+        base = prob[rows][owner] - prob[member] >= params.steam_min_move_prob - _TOLERANCE
+    latest = pd.Series(np.where(base, member, -1)).groupby(owner).max().to_numpy()
+    inside = member > latest[owner]  # the moves into rows after the base, up to the hit
+    widest = pd.Series(np.where(inside, gap[member], 0.0)).groupby(owner).max().to_numpy()
+    return np.where(np.isinf(widest), np.nan, widest)
 
 
 def _window_start_rows(timeline: pd.DataFrame, window_ns: int) -> np.ndarray:
@@ -407,6 +539,7 @@ def _empty_movements() -> pd.DataFrame:
     empty = pd.DataFrame({column: pd.Series(dtype=object) for column in MOVEMENT_COLUMNS})
     for column in ("open_at", "decision_at", "close_at", "steam_at"):
         empty[column] = pd.Series(dtype="datetime64[ns, UTC]")
+    empty["steam_gap_minutes"] = pd.Series(dtype=float)
     for column in ("open_price", "close_price", "n_moves", "moves_last_1h", "moves_last_3h"):
         empty[column] = pd.Series(dtype=np.int64)
     for column in ("decision_price", "decision_snapshot_id"):

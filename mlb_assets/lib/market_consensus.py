@@ -26,6 +26,12 @@ columns and ``steam_events_before_decision``, are safe as model features; the
 serve as targets, closing-line value and diagnostics (``first_steam_at <= decision_at``
 is the point-in-time form of the latter).
 
+**Observed moves only.** A book's move counts towards steam only when the observations
+of its line bracket the move within the steam window (see
+:func:`mlb_assets.lib.line_movements.observation_gaps`): a feed polled an hour apart
+shows an hour of repricing at every book as simultaneous moves, which is no evidence
+of a burst. Books without listed observations are observed continuously (gap 0).
+
 Memory is proportional to (distinct change instants of a game's market) x (books
 quoting that game); games are processed in chunks of bounded size so that a season
 across many books stays within a fixed budget.
@@ -38,7 +44,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mlb_assets.lib.line_movements import book_market_states
+from mlb_assets.lib.line_movements import book_market_states, observation_gaps
 from mlb_assets.lib.snapshots import MARKET_SIDES
 
 STATE_COLUMNS = [
@@ -83,6 +89,7 @@ STEAM_COLUMNS = [
     "n_books",
     "books",
     "total_move_prob",
+    "observation_gap_minutes",
 ]
 
 _MINUTE_NS = 60_000_000_000
@@ -210,10 +217,38 @@ def market_states(
     return _public_states(events, books)
 
 
+@dataclass(frozen=True)
+class MarketSummary:
+    """:func:`market_consensus` and :func:`steam_events` from one pass over the books.
+
+    ``unbracketed_moves`` counts the moves of at least ``steam_min_move_prob`` that
+    were left out of steam because their observation gap exceeded the steam window.
+    """
+
+    consensus: pd.DataFrame
+    steam: pd.DataFrame
+    unbracketed_moves: int
+
+
+def summarize_market(
+    snapshots: pd.DataFrame,
+    games: pd.DataFrame,
+    params: ConsensusParams = ConsensusParams(),
+    observations: pd.DataFrame | None = None,
+) -> MarketSummary:
+    """The consensus and the steam events, preparing the books once."""
+    books = _prepare(snapshots, games, params)
+    moves, unbracketed = _qualifying_moves(books, params, observations)
+    steam = _steam_table(books, params, moves)
+    consensus = _public_consensus(_event_measures(books), steam, books, params)
+    return MarketSummary(consensus, _public_steam(steam, books), unbracketed)
+
+
 def market_consensus(
     snapshots: pd.DataFrame,
     games: pd.DataFrame,
     params: ConsensusParams = ConsensusParams(),
+    observations: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per (game, market, side): the cross-book market at open, decision and close.
 
@@ -230,22 +265,23 @@ def market_consensus(
         ``steam_events_before_decision`` those confirmed by the decision time, and
         ``first_steam_at`` is the earliest confirmation.
     """
-    books = _prepare(snapshots, games, params)
-    events = _event_measures(books)
-    steam = _steam_table(books, params)
-    return _public_consensus(events, steam, books, params)
+    return summarize_market(snapshots, games, params, observations).consensus
 
 
 def steam_events(
     snapshots: pd.DataFrame,
     games: pd.DataFrame,
     params: ConsensusParams = ConsensusParams(),
+    observations: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Moments when several books moved the same side the same way within a short window.
 
     A *move* is one book's change of the side's no-vig probability between consecutive
     states at an unchanged line (a new point prices a different proposition), before
-    first pitch; it qualifies when its size is at least ``steam_min_move_prob``. Moves
+    first pitch; it qualifies when its size is at least ``steam_min_move_prob`` and the
+    observations of the book's line bracket it within ``steam_window_minutes``
+    (``observations`` as in :func:`mlb_assets.lib.line_movements.compute_line_movements`;
+    None means every book was observed continuously). Moves
     are grouped by game, market, side and direction. An event *starts* at the first
     qualifying move whose window ``[t, t + steam_window_minutes]`` (both ends
     included) holds qualifying moves of at least ``steam_min_books`` distinct books,
@@ -264,10 +300,11 @@ def steam_events(
         visible), ``ended_at`` the last absorbed move, ``books`` the comma-joined
         sorted books, ``total_move_prob`` the sum of the absorbed moves of the side
         (signed like ``direction``; it adds up every book's repricing and is not the
-        market's net move). With one book and ``steam_min_books`` above 1 there are none.
+        market's net move). ``observation_gap_minutes`` is the widest observation gap
+        among the absorbed moves (0 for continuously observed books). With one book and
+        ``steam_min_books`` above 1 there are none.
     """
-    books = _prepare(snapshots, games, params)
-    return _public_steam(_steam_table(books, params), books)
+    return summarize_market(snapshots, games, params, observations).steam
 
 
 # --- preparation ---------------------------------------------------------------------
@@ -722,6 +759,7 @@ def _public_steam(steam: pd.DataFrame, books: _Books) -> pd.DataFrame:
             "n_books": both["n_books"].to_numpy(dtype=np.int64),
             "books": both["books"].to_numpy(dtype=object),
             "total_move_prob": both["move"].to_numpy(dtype=float),
+            "observation_gap_minutes": both["gap"].to_numpy(dtype=float) / _MINUTE_NS,
         }
     )
     return frame[STEAM_COLUMNS]
@@ -729,12 +767,21 @@ def _public_steam(steam: pd.DataFrame, books: _Books) -> pd.DataFrame:
 
 # --- multi-book steam ----------------------------------------------------------------
 
-_STEAM_INTERNAL = ["gm", "direction", "started", "confirmed", "ended", "n_books", "books", "move"]
+_STEAM_INTERNAL = [
+    "gm",
+    "direction",
+    "started",
+    "confirmed",
+    "ended",
+    "n_books",
+    "books",
+    "move",
+    "gap",
+]
 
 
-def _steam_table(books: _Books, params: ConsensusParams) -> pd.DataFrame:
+def _steam_table(books: _Books, params: ConsensusParams, moves: pd.DataFrame) -> pd.DataFrame:
     """The steam events of side 0 (home/over) with integer keys and epoch times."""
-    moves = _qualifying_moves(books, params)
     if moves.empty:
         return _empty_steam()
     g = moves["gm"].to_numpy() * 2 + (moves["direction"].to_numpy() > 0)
@@ -751,6 +798,8 @@ def _steam_table(books: _Books, params: ConsensusParams) -> pd.DataFrame:
     confirmed = np.zeros(len(t), dtype=np.int64)
     confirmed[owner[confirmation]] = t[member[confirmation]]
     total = np.bincount(owner, weights=moves["move"].to_numpy()[member], minlength=len(t))
+    widest = np.zeros(len(t))
+    np.maximum.at(widest, owner, moves["gap"].to_numpy()[member])
     names = _book_lists(owner[in_event & first], book[member[in_event & first]], books)
     return pd.DataFrame(
         {
@@ -762,14 +811,19 @@ def _steam_table(books: _Books, params: ConsensusParams) -> pd.DataFrame:
             "n_books": distinct[chosen],
             "books": names.reindex(chosen).to_numpy(),
             "move": total[chosen],
+            "gap": widest[chosen],
         }
     )
 
 
-def _qualifying_moves(books: _Books, params: ConsensusParams) -> pd.DataFrame:
-    """Every book's side-0 no-vig moves of at least the threshold, at an unchanged line.
+def _qualifying_moves(
+    books: _Books, params: ConsensusParams, observations: pd.DataFrame | None
+) -> tuple[pd.DataFrame, int]:
+    """Every book's side-0 no-vig moves of at least the threshold, at an unchanged line,
+    bracketed by observations within the window; and how many were not bracketed.
 
-    Sorted by (gm, direction, t, book); ``move`` is signed and ``direction`` its sign.
+    Sorted by (gm, direction, t, book); ``move`` is signed and ``direction`` its sign,
+    ``gap`` the observation gap in nanoseconds.
     """
     order = np.lexsort([books.t, books.book, books.gm])  # each book's history in time order
     gm, book, t = books.gm[order], books.book[order], books.t[order]
@@ -782,6 +836,13 @@ def _qualifying_moves(books: _Books, params: ConsensusParams) -> pd.DataFrame:
     move[1:] = prob[1:] - prob[:-1]
     with np.errstate(invalid="ignore"):
         keep = same & (np.abs(move) >= params.steam_min_move_prob - _TOLERANCE)
+    gap = np.zeros(len(t))
+    gap[keep] = observation_gaps(
+        books.gm_game[gm[keep]], books.book_names[book[keep]], t[keep], observations
+    )
+    bracketed = gap <= params.steam_window_minutes * _MINUTE_NS
+    unbracketed = int((keep & ~bracketed).sum())
+    keep &= bracketed
     moves = pd.DataFrame(
         {
             "gm": gm[keep],
@@ -789,10 +850,11 @@ def _qualifying_moves(books: _Books, params: ConsensusParams) -> pd.DataFrame:
             "t": t[keep],
             "book": book[keep],
             "move": move[keep],
+            "gap": gap[keep],
         }
     )
     by_group = np.lexsort([moves["book"], moves["t"], moves["direction"], moves["gm"]])
-    return moves.iloc[by_group].reset_index(drop=True)
+    return moves.iloc[by_group].reset_index(drop=True), unbracketed
 
 
 def _window_ends(group: np.ndarray, t: np.ndarray, width: int) -> np.ndarray:
@@ -872,4 +934,5 @@ def _empty_steam() -> pd.DataFrame:
     columns = {c: pd.Series(dtype=np.int64) for c in _STEAM_INTERNAL}
     columns["books"] = pd.Series(dtype=object)
     columns["move"] = pd.Series(dtype=float)
+    columns["gap"] = pd.Series(dtype=float)
     return pd.DataFrame(columns)

@@ -53,14 +53,16 @@ def _like(result: np.ndarray, template: object) -> ArrayLike:
 
 
 def is_valid_american(price: ArrayLike) -> ArrayLike:
-    """True where ``price`` is a usable American price: finite, integral and ``|price| >= 100``.
+    """True where ``price`` is a usable American price: finite, whole or half-cent, ``|p| >= 100``.
 
-    American prices are whole numbers by convention; a fractional value or one between
-    -100 and +100 means the source sent decimal odds, a probability or garbage.
+    American prices are whole numbers by convention, but books and the season workbooks
+    also quote half cents (``-219.5``), which convert like any other price. Any other
+    fraction, or a value between -100 and +100, means the source sent decimal odds, a
+    probability, a truncated number or garbage.
     """
     values = _as_float_array(price)
     with np.errstate(invalid="ignore"):
-        valid = np.isfinite(values) & (np.abs(values) >= 100) & (np.mod(values, 1) == 0)
+        valid = np.isfinite(values) & (np.abs(values) >= 100) & (np.mod(values * 2, 1) == 0)
     if isinstance(price, pd.Series):
         return pd.Series(valid, index=price.index, name=price.name)
     return bool(valid) if np.ndim(price) == 0 else valid

@@ -18,6 +18,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from mlb_assets.lib import plausibility
+
 QUOTE_COLUMNS = ["game_id", "book", "market", "side", "point", "price_american", "captured_at"]
 KEY_COLUMNS = ["game_id", "book", "market", "side"]
 SNAPSHOT_COLUMNS = [
@@ -61,12 +63,16 @@ def normalize_quotes(
     *,
     source: str,
     game_dates: Mapping[str, date] | None = None,
+    rules: plausibility.PlausibilityRules = plausibility.DEFAULT_RULES,
 ) -> NormalizedQuotes:
     """Validate quotes, keep only line changes and give each a deterministic id.
 
-    Rejected rows (bad price, unknown market or side, missing game, book or time, a
-    spread or total without a point, a total off the half-run grid, conflicting
-    prices at one instant) go to the quarantine with a human-readable reason. The
+    Rejected rows go to the quarantine with a human-readable reason: structural problems
+    (a price that is missing or not a number, an unknown market or side, a missing game,
+    book or time, a spread or total without a point), values no book offers on a
+    full-game market (the rules of :mod:`mlb_assets.lib.plausibility`, under ``rules``:
+    e.g. a price of -35 or a total of 0.5; both sides of a pair that does not add up)
+    and conflicting prices at one instant. The
     quarantine's ``game_date`` comes from ``game_dates`` (by game id) or else from a
     ``game_date`` column of ``quotes``; it is None when neither knows it.
 
@@ -84,14 +90,18 @@ def normalize_quotes(
         raise ValueError(f"quotes lack the columns {missing}")
     quotes = quotes.reset_index(drop=True)  # positional: a caller's index may repeat
     clean = _coerce(quotes)
-    reasons = _row_reasons(clean, quotes)
+    reasons = _combine(_row_reasons(clean, quotes), plausibility.row_reasons(clean, rules))
     ordered = _in_time_order(clean.drop(index=reasons.index))
     duplicate, conflict = _repeated_instants(ordered)
     conflicts = pd.Series(_CONFLICT, index=ordered.index[conflict], dtype=object)
-    reasons = pd.concat([reasons, conflicts]).sort_index()
+    # Pairs are judged once each side has one price per instant.
+    single = ordered[~(duplicate | conflict)]
+    paired = plausibility.pair_reasons(single, rules)
+    paired = paired[paired != ""]
+    reasons = pd.concat([reasons, conflicts, paired]).sort_index()
     bad = reasons.index
     quarantine = _quarantine(quotes.loc[bad], clean.loc[bad], reasons, source, game_dates)
-    snapshots = _changes_only(ordered[~(duplicate | conflict)])
+    snapshots = _changes_only(single.drop(index=paired.index))
     snapshots.insert(0, "snapshot_id", snapshot_ids(snapshots))
     snapshots["source"] = source
     return NormalizedQuotes(snapshots=snapshots[SNAPSHOT_COLUMNS], quarantine=quarantine)
@@ -156,7 +166,10 @@ def _coerce_times(times: pd.Series) -> pd.Series:
 
 
 def _row_reasons(clean: pd.DataFrame, raw: pd.DataFrame) -> pd.Series:
-    """The '; '-joined reasons each unusable row cannot be used, indexed by row."""
+    """The '; '-joined structural reasons each unusable row cannot be used, indexed by row.
+
+    Whether a well-formed price or point is plausible is :mod:`mlb_assets.lib.plausibility`'s
+    to judge."""
     market, side = clean["market"], clean["side"]
     known_market = market.isin(list(MARKET_SIDES))
     known_side = (market.isin(["h2h", "spreads"]) & side.isin(["home", "away"])) | (
@@ -173,22 +186,20 @@ def _row_reasons(clean: pd.DataFrame, raw: pd.DataFrame) -> pd.Series:
             "unknown side for the market": known_market & ~known_side,
             "price missing or not numeric": np.isnan(price),
             "price not finite": np.isinf(price),
-            "price not an American price (|price| < 100)": np.abs(price) < 100,
-            "price not integral": (np.abs(price) >= 100) & _fractional(price),
             "point not numeric": point_given & np.isnan(point),
             "point not finite": np.isinf(point),
             "h2h quote with a point": (market == "h2h") & ~np.isnan(point),
             "spreads/totals quote without a point": ~point_given
             & market.isin(["spreads", "totals"]),
-            "totals point not a multiple of 0.5": (market == "totals") & _fractional(2 * point),
         }
     return _join_reasons(checks)
 
 
-def _fractional(values: np.ndarray) -> np.ndarray:
-    """True for finite values that are not whole numbers."""
-    with np.errstate(invalid="ignore"):
-        return np.isfinite(values) & (np.floor(values) != values)
+def _combine(structural: pd.Series, implausible: pd.Series) -> pd.Series:
+    """The reasons of both kinds per failing row, structural first, '; '-joined."""
+    implausible = implausible[implausible != ""]
+    both = pd.concat([structural, implausible])
+    return both.groupby(level=0, sort=True).agg("; ".join)
 
 
 def _blank(values: pd.Series) -> np.ndarray:

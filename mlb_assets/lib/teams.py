@@ -10,6 +10,11 @@ Every alias resolves to a franchise first and the franchise's code for the seaso
 second, so one franchise always gets exactly one key per season, whatever spelling
 (current or historical) a source used. The workbooks, for example, already write
 ``MIA`` for the 2010 Florida Marlins; that still becomes ``FLO``.
+
+The workbook aliases (``Franchise.sbr``) list every code the site has used or is likely
+to use over the seasons (``CUB``/``CHC``, ``KAN``/``KC``/``KCR``, ``LOS``/``LAD``,
+``WAS``/``WSH``/``WSN``, ``ATH`` for the Athletics from 2025, Retrosheet's own codes);
+a workbook spelling that is no code is tried as a full name or nickname ("Royals").
 """
 
 from __future__ import annotations
@@ -79,40 +84,67 @@ FRANCHISES: tuple[Franchise, ...] = (
             ("Los Angeles Angels", (2016, _LAST)),
         ),
         _always("AL"),
-        ("LAA", "ANA"),
-        ("LA Angels", "LA Angels of Anaheim", "Angels"),
+        ("LAA", "ANA", "CAL"),
+        ("LA Angels", "LA Angels of Anaheim", "Angels", "Anaheim", "California Angels"),
     ),
-    _club("ARI", "Arizona Diamondbacks", "NL", ("ARI", "ARZ"), ("Arizona D-backs",)),
-    _club("ATL", "Atlanta Braves", "NL", ("ATL",)),
-    _club("BAL", "Baltimore Orioles", "AL", ("BAL",)),
-    _club("BOS", "Boston Red Sox", "AL", ("BOS",)),
-    _club("CHA", "Chicago White Sox", "AL", ("CWS", "CHW")),
-    _club("CHN", "Chicago Cubs", "NL", ("CUB", "CHC")),
-    _club("CIN", "Cincinnati Reds", "NL", ("CIN",)),
+    _club(
+        "ARI",
+        "Arizona Diamondbacks",
+        "NL",
+        ("ARI", "ARZ", "AZ"),
+        ("Arizona D-backs", "Diamondbacks", "D-backs", "Arizona"),
+    ),
+    _club("ATL", "Atlanta Braves", "NL", ("ATL",), ("Braves", "Atlanta")),
+    _club("BAL", "Baltimore Orioles", "AL", ("BAL",), ("Orioles", "Baltimore")),
+    _club("BOS", "Boston Red Sox", "AL", ("BOS",), ("Red Sox", "Boston")),
+    _club(
+        "CHA",
+        "Chicago White Sox",
+        "AL",
+        ("CWS", "CHW", "CHA"),
+        ("White Sox", "Chi White Sox", "Chicago Sox", "Chi Sox"),
+    ),
+    _club("CHN", "Chicago Cubs", "NL", ("CUB", "CHC", "CHN"), ("Cubs", "Chi Cubs")),
+    _club("CIN", "Cincinnati Reds", "NL", ("CIN",), ("Reds", "Cincinnati")),
     Franchise(
         "CLE",
         _always("CLE"),
         (("Cleveland Indians", (_FIRST, 2021)), ("Cleveland Guardians", (2022, _LAST))),
         _always("AL"),
-        ("CLE",),
+        ("CLE", "CLG"),
+        ("Indians", "Guardians", "Cleveland"),
     ),
-    _club("COL", "Colorado Rockies", "NL", ("COL",)),
-    _club("DET", "Detroit Tigers", "AL", ("DET",)),
+    _club("COL", "Colorado Rockies", "NL", ("COL",), ("Rockies", "Colorado")),
+    _club("DET", "Detroit Tigers", "AL", ("DET",), ("Tigers", "Detroit")),
     Franchise(
         "HOU",
         _always("HOU"),
         _always("Houston Astros"),
         (("NL", (_FIRST, 2012)), ("AL", (2013, _LAST))),
         ("HOU",),
+        ("Astros", "Houston"),
     ),
-    _club("KCA", "Kansas City Royals", "AL", ("KAN", "KC", "KCR")),
-    _club("LAN", "Los Angeles Dodgers", "NL", ("LOS", "LAD"), ("LA Dodgers",)),
+    _club(
+        "KCA",
+        "Kansas City Royals",
+        "AL",
+        ("KAN", "KC", "KCR", "KCA"),
+        ("Royals", "KC Royals", "Kansas City"),
+    ),
+    _club(
+        "LAN",
+        "Los Angeles Dodgers",
+        "NL",
+        ("LOS", "LAD", "LAN"),
+        ("LA Dodgers", "Dodgers", "L.A. Dodgers"),
+    ),
     Franchise(
         "MIA",
         (("FLO", (_FIRST, 2011)), ("MIA", (2012, _LAST))),
         (("Florida Marlins", (_FIRST, 2011)), ("Miami Marlins", (2012, _LAST))),
         _always("NL"),
         ("MIA", "FLA", "FLO"),
+        ("Marlins", "Miami", "Florida"),
     ),
     Franchise(
         "MIL",
@@ -120,33 +152,60 @@ FRANCHISES: tuple[Franchise, ...] = (
         _always("Milwaukee Brewers"),
         (("AL", (_FIRST, 1997)), ("NL", (1998, _LAST))),
         ("MIL",),
+        ("Brewers", "Milwaukee"),
     ),
-    _club("MIN", "Minnesota Twins", "AL", ("MIN",)),
-    _club("NYA", "New York Yankees", "AL", ("NYY",)),
-    _club("NYN", "New York Mets", "NL", ("NYM",)),
+    _club("MIN", "Minnesota Twins", "AL", ("MIN",), ("Twins", "Minnesota")),
+    _club("NYA", "New York Yankees", "AL", ("NYY", "NYA"), ("Yankees", "NY Yankees")),
+    _club("NYN", "New York Mets", "NL", ("NYM", "NYN"), ("Mets", "NY Mets")),
     # The club plays as "Athletics" from 2025 (Sacramento); the key stays OAK here.
-    _club("OAK", "Oakland Athletics", "AL", ("OAK", "ATH"), ("Athletics", "Oakland A's")),
-    _club("PHI", "Philadelphia Phillies", "NL", ("PHI",)),
-    _club("PIT", "Pittsburgh Pirates", "NL", ("PIT",)),
-    _club("SDN", "San Diego Padres", "NL", ("SDG", "SD", "SDP")),
-    _club("SEA", "Seattle Mariners", "AL", ("SEA",)),
-    _club("SFN", "San Francisco Giants", "NL", ("SFO", "SF", "SFG")),
-    _club("SLN", "St. Louis Cardinals", "NL", ("STL",), ("Saint Louis Cardinals",)),
+    _club(
+        "OAK",
+        "Oakland Athletics",
+        "AL",
+        ("OAK", "ATH"),
+        ("Athletics", "Oakland A's", "A's", "Oakland", "Sacramento Athletics"),
+    ),
+    _club("PHI", "Philadelphia Phillies", "NL", ("PHI",), ("Phillies", "Philadelphia")),
+    _club("PIT", "Pittsburgh Pirates", "NL", ("PIT",), ("Pirates", "Pittsburgh")),
+    _club(
+        "SDN",
+        "San Diego Padres",
+        "NL",
+        ("SDG", "SD", "SDP", "SDN"),
+        ("Padres", "SD Padres", "San Diego"),
+    ),
+    _club("SEA", "Seattle Mariners", "AL", ("SEA",), ("Mariners", "Seattle")),
+    _club(
+        "SFN",
+        "San Francisco Giants",
+        "NL",
+        ("SFO", "SF", "SFG", "SFN"),
+        ("Giants", "SF Giants", "San Francisco"),
+    ),
+    _club(
+        "SLN",
+        "St. Louis Cardinals",
+        "NL",
+        ("STL", "SLN"),
+        ("Saint Louis Cardinals", "St Louis Cardinals", "Cardinals", "St. Louis", "Saint Louis"),
+    ),
     Franchise(
         "TBA",
         _always("TBA"),
         (("Tampa Bay Devil Rays", (_FIRST, 2007)), ("Tampa Bay Rays", (2008, _LAST))),
         _always("AL"),
-        ("TAM", "TB", "TBR"),
+        ("TAM", "TB", "TBR", "TBA", "TBD"),
+        ("Rays", "Devil Rays", "TB Rays", "Tampa Bay", "Tampa"),
     ),
-    _club("TEX", "Texas Rangers", "AL", ("TEX",)),
-    _club("TOR", "Toronto Blue Jays", "AL", ("TOR",)),
+    _club("TEX", "Texas Rangers", "AL", ("TEX",), ("Rangers", "Texas")),
+    _club("TOR", "Toronto Blue Jays", "AL", ("TOR",), ("Blue Jays", "Toronto")),
     Franchise(
         "WAS",
         (("MON", (_FIRST, 2004)), ("WAS", (2005, _LAST))),
         (("Montreal Expos", (_FIRST, 2004)), ("Washington Nationals", (2005, _LAST))),
         _always("NL"),
-        ("WAS", "WSH", "MON"),
+        ("WAS", "WSH", "WSN", "MON"),
+        ("Nationals", "Washington", "Expos"),
     ),
     # The All-Star teams are no franchises, but Pinnacle lists the All-Star game
     # ("American League" at "National League"); Retrosheet codes them ALS / NLS.
@@ -202,13 +261,20 @@ def _alias_index() -> dict[str, dict[str, Franchise]]:
 def _lookup_key(value: str, source: str) -> str:
     if source in FULL_NAME_SOURCES:
         return _name_key(value)
+    if source == "sbr":
+        # The workbooks are typed by hand: "K.C.", "s f" and "kc" all mean a code.
+        return re.sub(r"[^A-Z0-9]+", "", value.upper())
     return value.strip().upper()
 
 
 def _resolve(value: object, source: str) -> Franchise | None:
     if not isinstance(value, str):
         return None
-    return _alias_index()[source].get(_lookup_key(value, source))
+    franchise = _alias_index()[source].get(_lookup_key(value, source))
+    if franchise is None and source == "sbr":
+        # A workbook may spell a team out ("Kansas City Royals", "Royals") instead of a code.
+        franchise = _alias_index()["name"].get(_name_key(value))
+    return franchise
 
 
 def normalize_team(value: str, source: Source, season: int) -> str:

@@ -67,6 +67,8 @@ def build_resources(
             ),
             odds_source=config.odds_source,
             historical_interval_minutes=config.historical_interval_minutes,
+            quarantine_warn_share=config.quarantine_warn_share,
+            quarantine_error_share=config.quarantine_error_share,
         ),
         "odds_api": OddsApiResource(
             **_given(

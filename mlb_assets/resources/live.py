@@ -38,6 +38,10 @@ class IngestionResource(dg.ConfigurableResource):
     # A replay server's clock endpoint (``MLB_ASSETS_CLOCK_URL``): "now" is read from it, so
     # a replay whose clock runs fast moves every process's "today" with it.
     clock_url: str | None = None
+    # Shares of a date's quotes quarantined by normalization above which the odds_snapshots
+    # quality check warns, and fails (``MLB_ASSETS_QUARANTINE_WARN_SHARE``/``_ERROR_SHARE``).
+    quarantine_warn_share: float = default("quarantine_warn_share")
+    quarantine_error_share: float = default("quarantine_error_share")
 
     @property
     def replays_time(self) -> bool:

@@ -1,5 +1,6 @@
 """Multi-book steam through the whole live path: a crafted four-book market served by the
-replay server, polled twice by the odds_poll job, lands as one steam event per side.
+replay server, polled by the odds_poll job, lands as one steam event per side when the
+polls bracket the moves closely, and as none when they are an hour apart.
 
 The board is crafted for this test (not market truth): four books open PIT-SLN at
 -110/-110 at 10:00Z; books a, b and c move the home side to -130/+110 at 15:00, 15:03 and
@@ -20,7 +21,13 @@ from mlb_assets.lib.replay.odds_board import OddsBoard
 from mlb_assets.lib.replay.server import ReplayServer, SimulatedClock
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 from mlb_assets.lib.warehouse.load import read_frame
-from mlb_assets.lib.warehouse.schema import market_consensus, odds_snapshots, steam_events
+from mlb_assets.lib.warehouse.schema import (
+    line_movements,
+    market_consensus,
+    odds_snapshots,
+    raw_payloads,
+    steam_events,
+)
 from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsApiResource
 from mlb_assets.runner import run_partitioned_job
 from mlb_assets_tests.defs.conftest import make_resources
@@ -97,17 +104,50 @@ def _read(url: str, table: sa.Table) -> pd.DataFrame:
         return read_frame(connection, sa.select(table))
 
 
-@pytest.fixture(scope="module")
-def polled(tmp_path_factory: pytest.TempPathFactory) -> str:
-    home = tmp_path_factory.mktemp("steam")
+def _stamp_polls(url: str, at: datetime) -> None:
+    """Date the payloads just landed by the simulated clock: the client stamps fetched_at
+    with the wall clock, and a poll's time is when it observed the board."""
+    table = raw_payloads
+    with create_warehouse_engine(url).begin() as connection:
+        connection.execute(
+            sa.update(table)
+            .where(table.c.fetched_at > datetime(2020, 1, 1, tzinfo=UTC))
+            .values(fetched_at=at)
+        )
+
+
+def _polled_at(home: Path, *times: datetime) -> str:
     url = f"sqlite:///{home / 'warehouse.sqlite'}"
     board = OddsBoard.from_quotes(_quotes(), _games())
-    start = datetime(2016, 4, 3, 14, 0, tzinfo=UTC)
-    with ReplayServer(board, api_key=KEY, clock=SimulatedClock(start)) as server:
+    with ReplayServer(board, api_key=KEY, clock=SimulatedClock(times[0])) as server:
         server.add_route("/api/v1/schedule", schedule_route(_games(), server.clock.now))
-        _poll(url, server, home, start)
-        _poll(url, server, home, datetime(2016, 4, 3, 15, 10, tzinfo=UTC))
+        for moment in times:
+            _poll(url, server, home, moment)
+            _stamp_polls(url, moment)
+        # Polled again at the last moment: the same body lands nowhere new, and the line
+        # movements are derived again with every poll dated.
+        _poll(url, server, home, times[-1])
     return url
+
+
+@pytest.fixture(scope="module")
+def polled(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Polls at 14:58 and 15:07: every move is bracketed by polls 9 minutes apart."""
+    return _polled_at(
+        tmp_path_factory.mktemp("steam"),
+        datetime(2016, 4, 3, 14, 58, tzinfo=UTC),
+        datetime(2016, 4, 3, 15, 7, tzinfo=UTC),
+    )
+
+
+@pytest.fixture(scope="module")
+def polled_hourly(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Polls at 14:00 and 15:10: the moves lie somewhere in 70 minutes."""
+    return _polled_at(
+        tmp_path_factory.mktemp("coarse"),
+        datetime(2016, 4, 3, 14, 0, tzinfo=UTC),
+        datetime(2016, 4, 3, 15, 10, tzinfo=UTC),
+    )
 
 
 def test_every_book_change_is_a_snapshot(polled: str) -> None:
@@ -124,6 +164,17 @@ def test_steam_event_written_as_expected(polled: str) -> None:
     assert home["books"] == "a,b,c" and home["n_books"] == 3
     assert home["started_at"] == pd.Timestamp("2016-04-03 15:00", tz="UTC")
     assert home["confirmed_at"] == pd.Timestamp("2016-04-03 15:06", tz="UTC")
+    assert home["observation_gap_minutes"] == 9.0
+
+
+def test_hourly_polls_make_no_steam_claim(polled_hourly: str) -> None:
+    # The same changes land (the API dates each by its last_update), but no poll saw the
+    # lines between 14:00 and 15:10: nothing places the moves within minutes of each other.
+    assert len(_read(polled_hourly, odds_snapshots)) == 4 * 2 + 3 * 2
+    assert _read(polled_hourly, steam_events).empty
+    movers = _read(polled_hourly, line_movements).query("side == 'home' and book != 'd'")
+    assert not movers["steam"].any()
+    assert movers["steam_gap_minutes"].tolist() == [70.0, 70.0, 70.0]
 
 
 def test_consensus_at_decision_time(polled: str) -> None:

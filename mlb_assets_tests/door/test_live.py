@@ -5,6 +5,8 @@ pointed at it only through the README's variables (MLB_ASSETS_ODDS_SOURCE, ODDS_
 ODDS_API_BASE_URL, MLB_STATS_BASE_URL and MLB_ASSETS_NOW or MLB_ASSETS_CLOCK_URL). A date
 before the replay's "now" is walked through the historical endpoint; today's date (in
 America/New_York) is polled live. The key never shows in what the run printed or stored.
+The walked feed carries an implausible quote (``--implausible-total 0.5``): the run still
+succeeds and the quote lands in quarantine with its reason.
 """
 
 from __future__ import annotations
@@ -87,14 +89,38 @@ def assert_key_kept_secret(door: Door, key: str, url: str) -> None:
     assert_no_secret(key, [ran.output for ran in door.runs], [door.home, door.dagster_home])
 
 
+def assert_implausible_total_quarantined(url: str) -> None:
+    """The replayed first-inning total is in quarantine with its reason; the game's other
+    markets, and other games' totals, are stored."""
+    bad = query(
+        url,
+        "SELECT source_ref, reason, game_date FROM quarantine WHERE asset = 'odds_snapshots'",
+    )
+    totals = [row for row in bad if "/pinnacle/totals/" in row["source_ref"]]
+    assert totals, "the replayed total of 0.5 was not quarantined"
+    assert all(
+        row["reason"].startswith("totals point 0.5 is outside the full-game range 4.5..20")
+        for row in totals
+    )
+    assert {day_of(row["game_date"]) for row in totals} == {DAY}
+    games = {row["source_ref"].split("/", 1)[0] for row in totals}
+    stored = query(url, "SELECT game_id, market FROM odds_snapshots")
+    assert all(
+        {"h2h", "spreads"} <= {r["market"] for r in stored if r["game_id"] == g} for g in games
+    )
+    assert any(r["market"] == "totals" for r in stored if r["game_id"] not in games)
+
+
 def test_a_past_date_is_walked_through_the_historical_endpoint(door: Door, replay_server) -> None:
     # A key of the test's own, so that finding it anywhere can only be a leak.
     key = "door-key-7f3a9c2e5b"
     now = "2016-04-05T20:00:00Z"  # the day after: 2016-04-04 is in the past
-    replay = replay_server(now, "--api-key", key)
+    # The feed also carries one implausible quote: the first listed game's total as 0.5.
+    replay = replay_server(now, "--api-key", key, "--implausible-total", "0.5")
     door.materialize(SELECT, DAY, live_env(door, replay.url, key, MLB_ASSETS_NOW=now))
     url = door.sqlite_url
 
+    assert_implausible_total_quarantined(url)
     games = assert_schedule_and_odds(url)
     assert {row["status"] for row in games} == {"final"}  # seen from the next day
     odds = query(

@@ -176,6 +176,77 @@ def test_steam_needs_the_move_inside_the_window() -> None:
     assert wide["steam_at"] == at(80)
 
 
+# home from -110/-110 (no-vig 0.5) to -130/+110: (13/23) / (13/23 + 10/21) = 273/503,
+# a rise of 4.27 points, more than the 3-point threshold.
+COARSE = [
+    quote(at(240), "home", -110),
+    quote(at(240), "away", -110),
+    quote(at(180), "home", -130),
+    quote(at(180), "away", 110),
+]
+
+
+def polls(*minutes_before_start: float, book: str = "pinnacle") -> pd.DataFrame:
+    """Observations of the book's line for GAME at each given time."""
+    times = [at(m) for m in minutes_before_start]
+    return pd.DataFrame({"game_id": GAME, "book": book, "observed_at": times})
+
+
+def observed(*rows: dict, observations: pd.DataFrame) -> pd.DataFrame:
+    return compute_line_movements(snapshots(*rows), GAMES, MovementParams(), observations)
+
+
+def test_hourly_polls_do_not_make_steam_of_an_hours_moves() -> None:
+    # Read as continuous, the jump at START-180 is steam: the window opening at START-210
+    # still shows 0.5. Polled hourly, the move happened somewhere in the hour between the
+    # poll that showed -110 and the one that showed -130: it cannot be placed in 30 minutes.
+    continuous = side(movements(*COARSE), "home")
+    assert bool(continuous["steam"]) is True and continuous["steam_gap_minutes"] == 0.0
+    hourly = side(observed(*COARSE, observations=polls(240, 180, 120, 60)), "home")
+    assert bool(hourly["steam"]) is False and pd.isna(hourly["steam_at"])
+    assert hourly["steam_gap_minutes"] == 60.0  # recorded: a move lost to coarse polling
+    assert pd.isna(
+        side(observed(*COARSE, observations=polls(240, 180)), "away")["steam_gap_minutes"]
+    )
+
+
+def test_dense_polls_find_steam_with_its_gap() -> None:
+    rows = [
+        quote(at(240), "home", -110),
+        quote(at(240), "away", -110),
+        quote(at(125), "home", -120),  # 6/11 vs 1/2: 12/23, up 2.17 points
+        quote(at(125), "away", 100),
+        quote(at(115), "home", -130),  # 273/503, up 4.27 points from 0.5 in 10 minutes
+        quote(at(115), "away", 110),
+    ]
+    every_five = polls(*range(240, 55, -5))
+    home = side(observed(*rows, observations=every_five), "home")
+    assert bool(home["steam"]) is True and home["steam_at"] == at(115)
+    assert home["steam_gap_minutes"] == 5.0
+    # another book's polls say nothing about this one: it stays continuously observed
+    other = side(observed(*rows, observations=polls(240, 60, book="other")), "home")
+    assert bool(other["steam"]) is True and other["steam_gap_minutes"] == 0.0
+
+
+def test_a_wide_gap_only_blocks_the_rise_across_it() -> None:
+    rows = [
+        quote(at(300), "home", -110),
+        quote(at(300), "away", -110),
+        quote(at(240), "home", -120),  # 12/23, first seen by the poll an hour after 0.5
+        quote(at(240), "away", 100),
+        quote(at(225), "home", -130),  # 273/503: 4.3 points above 0.5, 2.1 above 12/23
+        quote(at(225), "away", 110),
+        quote(at(200), "home", -145),  # 29/49 vs 10/21: 0.5541, 3.2 points above 12/23
+        quote(at(200), "away", 110),
+    ]
+    assert side(movements(*rows), "home")["steam_at"] == at(225)
+    observations = pd.concat([polls(300, 240), polls(*range(235, 55, -5))])
+    home = side(observed(*rows, observations=observations), "home")
+    # the rise is measured from 12/23, the first line seen after the hour-wide gap
+    assert bool(home["steam"]) is True and home["steam_at"] == at(200)
+    assert home["steam_gap_minutes"] == 5.0
+
+
 def test_steam_threshold_is_inclusive() -> None:
     rise = 21 / 37 - 205 / 385
     hit = side(movements(*MONEYLINE, steam_min_move_prob=rise), "home")

@@ -27,6 +27,7 @@ from mlb_assets.lib.market_consensus import (
     market_consensus,
     market_states,
     steam_events,
+    summarize_market,
 )
 from mlb_assets.lib.odds import american_to_implied, no_vig_multiplicative
 from mlb_assets.lib.snapshots import normalize_quotes
@@ -319,6 +320,36 @@ def test_the_window_includes_its_end_and_absorbs_later_books() -> None:
     assert home["books"] == "alpha,beta,delta,gamma"
 
 
+def polls(*minutes_before_start: float) -> pd.DataFrame:
+    """Every book's line for GAME read at each given time (one poll reads the whole board)."""
+    books = ("alpha", "beta", "gamma", "delta")
+    times = [at(m) for m in minutes_before_start]
+    return pd.DataFrame(
+        [{"game_id": GAME, "book": b, "observed_at": t} for b in books for t in times]
+    )
+
+
+BURST = [line(30, "alpha", -125, 105), line(26, "beta", -125, 105), line(22, "gamma", -125, 105)]
+
+
+def test_books_polled_an_hour_apart_make_no_steam() -> None:
+    # Each move was first seen by the poll at START-20, the old line last by the one at
+    # START-80: every book's repricing could have happened anywhere in that hour.
+    snaps = snapshots(*OPEN, *BURST)
+    hourly = summarize_market(snaps, GAMES, ConsensusParams(), polls(200, 140, 80, 20))
+    assert hourly.steam.empty and hourly.unbracketed_moves == 3
+    assert hourly.consensus["steam_events"].sum() == 0
+
+
+def test_books_polled_every_few_minutes_make_steam_with_its_gap() -> None:
+    snaps = snapshots(*OPEN, *BURST)
+    dense = summarize_market(snaps, GAMES, ConsensusParams(), polls(200, *range(40, 0, -4)))
+    home = row(dense.steam, "home")
+    assert home["n_books"] == 3 and dense.unbracketed_moves == 0
+    assert home["observation_gap_minutes"] == 4.0  # each move between polls 4 minutes apart
+    assert row(steam(*BURST), "home")["observation_gap_minutes"] == 0.0  # continuous
+
+
 def test_two_books_are_not_steam() -> None:
     assert steam(line(30, "alpha", -125, 105), line(28, "beta", -125, 105)).empty
 
@@ -497,14 +528,22 @@ def _reference_states(snaps: pd.DataFrame, sharp: set[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _plausible_pair(rng: np.random.Generator) -> tuple[int, int]:
+    """Random home/away prices whose margin a book could quote (normalization keeps them)."""
+    while True:
+        home = int(rng.choice([-140, -125, -115, -110, -105, 100, 110]))
+        away = int(rng.choice([-120, -110, -105, 100, 105, 120]))
+        if 0.97 <= american_to_implied(home) + american_to_implied(away) <= 1.12:
+            return home, away
+
+
 def _random_snapshots(seed: int) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     books = ["alpha", "beta", "gamma", "pinnacle"]
     lines = []
     for book in books:
         for minute in np.sort(rng.choice(np.arange(1, 300), size=12, replace=False))[::-1]:
-            home = int(rng.choice([-140, -125, -115, -110, -105, 100, 110]))
-            away = int(rng.choice([-120, -110, -105, 100, 105, 120]))
+            home, away = _plausible_pair(rng)
             lines.append(line(float(minute), book, home, away))
             point = float(rng.choice([8.0, 8.5, 9.0]))
             lines.append(line(float(minute), book, home, away, market="totals", point=point))

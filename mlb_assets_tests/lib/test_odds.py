@@ -42,7 +42,7 @@ def test_scalar_conversions(price: int, decimal: float, implied: float) -> None:
 
 
 def test_series_keeps_index_and_invalid_prices_become_nan() -> None:
-    prices = pd.Series([-110, 130, 50, np.inf, -105.5, "abc", None], index=list("abcdefg"))
+    prices = pd.Series([-110, 130, 50, np.inf, -105.25, "abc", None], index=list("abcdefg"))
     implied = american_to_implied(prices)
     assert isinstance(implied, pd.Series)
     assert list(implied.index) == list("abcdefg")
@@ -67,7 +67,9 @@ def test_numpy_input_gives_numpy_output() -> None:
         (99, False),
         (-99.0, False),
         (0, False),
-        (110.5, False),
+        (110.5, True),  # half cents are quoted
+        (-219.5, True),
+        (110.25, False),
         (math.inf, False),
         (math.nan, False),
     ],

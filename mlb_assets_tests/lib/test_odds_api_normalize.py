@@ -323,18 +323,18 @@ def test_duplicate_event_second_copy_is_quarantined() -> None:
 @pytest.mark.parametrize(
     ("price", "point", "market_key", "reason"),
     [
-        (0, None, "h2h", "price not an American price (|price| < 100)"),
-        (-50, None, "h2h", "price not an American price (|price| < 100)"),
-        (99, None, "h2h", "price not an American price (|price| < 100)"),
+        (0, None, "h2h", "price 0 is not an American price (|price| < 100)"),
+        (-50, None, "h2h", "price -50 is not an American price (|price| < 100)"),
+        (99, None, "h2h", "price 99 is not an American price (|price| < 100)"),
         (math.nan, None, "h2h", "price missing or not numeric"),
         (None, None, "h2h", "price missing or not numeric"),
         ("minus one ten", None, "h2h", "price missing or not numeric"),
         (True, None, "h2h", "price missing or not numeric"),
         (math.inf, None, "h2h", "price not finite"),
-        (-110.5, None, "h2h", "price not integral"),
+        (-110.5, None, "h2h", "price -110.5 is not a whole American price"),
         (-110, None, "spreads", "spreads/totals quote without a point"),
         (-110, 1.5, "h2h", "h2h quote with a point"),
-        (-110, 7.25, "totals", "totals point not a multiple of 0.5"),
+        (-110, 7.25, "totals", "totals point 7.25 is not a multiple of 0.5"),
     ],
 )
 def test_bad_prices_pass_through_and_normalize_quotes_rejects_them(

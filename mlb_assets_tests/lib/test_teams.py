@@ -179,3 +179,24 @@ def test_full_name_feeds_share_the_name_aliases() -> None:
     assert normalize_team("Miami Marlins", "name", 2016) == "MIA"
     with pytest.raises(UnknownTeamError):
         normalize_team("NYM", "name", 2016)
+
+
+# Spellings the workbooks of other seasons use or are likely to use, and their key.
+LATER_SBR_SPELLINGS = {
+    "CHC": "CHN", "CHW": "CHA", "KC": "KCA", "KCR": "KCA", "TB": "TBA", "TBR": "TBA",
+    "SD": "SDN", "SDP": "SDN", "SF": "SFN", "SFG": "SFN", "WSH": "WAS", "WSN": "WAS",
+    "AZ": "ARI", "ATH": "OAK", "ANA": "ANA", "FLA": "MIA", "NYA": "NYA", "K.C.": "KCA",
+    "Kansas City Royals": "KCA", "Cleveland Guardians": "CLE", "Athletics": "OAK",
+    "White Sox": "CHA", "St. Louis Cardinals": "SLN", "Arizona Diamondbacks": "ARI",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("spelling", "expected"), sorted(LATER_SBR_SPELLINGS.items()))
+def test_later_workbook_spellings_map(spelling: str, expected: str) -> None:
+    assert normalize_team(spelling, "sbr", 2021) == expected
+
+
+def test_ambiguous_city_names_stay_unknown() -> None:
+    for city in ("Chicago", "New York", "Los Angeles", "LA", "NY"):
+        with pytest.raises(UnknownTeamError):
+            normalize_team(city, "sbr", 2021)

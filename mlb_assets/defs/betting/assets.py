@@ -372,6 +372,7 @@ def _read_ledger_inputs(connection: sa.Connection) -> dict[str, pd.DataFrame]:
         movements_table.c.side,
         movements_table.c.book,
         movements_table.c.close_price,
+        movements_table.c.close_point,
         movements_table.c.close_prob_novig,
     ).where(movements_table.c.game_date.between(first, last))
     settled = sa.select(ledger_table.c.bet_id, ledger_table.c.settled_at).where(
@@ -415,6 +416,11 @@ def _update_outcomes(connection: sa.Connection, games: pd.DataFrame) -> int:
     return len(rows)
 
 
+def _other_point(ledger: pd.DataFrame) -> pd.Series:
+    """Bets whose book (and the reference book) closed only at another point: no CLV."""
+    return ledger["clv_point_diff"].astype(float).fillna(0.0).ne(0.0)
+
+
 @dg.asset(
     group_name=GROUP,
     kinds={"python", "sql"},
@@ -424,7 +430,8 @@ def _update_outcomes(connection: sa.Connection, games: pd.DataFrame) -> int:
         "void for postponed and cancelled games; the bankroll at the start of each day from "
         "the results before it (stakes are that bankroll times the pick's share); profit in "
         "money and units (1% of the starting bankroll); closing price and closing-line "
-        "value (no-vig by the configured method; in probability points and as price value). "
+        "value (no-vig by the configured method; in probability points and as price value), "
+        "claimed only against a close at the bet's own point (closing_point, clv_point_diff). "
         "Paper bets (gate closed) are settled too, flagged, one unit each, outside the "
         "bankroll. Rebuilt whole from picks and results in one transaction, so a rerun never "
         "double-counts; settled_at is kept from the first settlement. Also fills in the "
@@ -453,6 +460,8 @@ def bet_ledger(
         outcomes = _update_outcomes(connection, inputs["games"])
     paper = ledger["paper"].astype(bool)
     settled = ledger[ledger["result"].isin(["win", "loss", "push"]) & ~paper]
+    # Bets with a close only at another point (a total that moved from 8.5 to 9): no CLV.
+    other_point = int(_other_point(ledger).sum())
     context.log.info(
         f"bet_ledger: {written} bets ({int(paper.sum())} on paper), {len(settled)} money bets "
         f"settled, {int(ledger['result'].isna().sum())} open; {outcomes} prediction outcomes "
@@ -468,6 +477,7 @@ def bet_ledger(
             "profit": float(settled["profit"].sum()),
             "staked": float(settled["stake"].sum()),
             "prediction_outcomes_filled": outcomes,
+            "bets_without_same_point_close": other_point,
             "preview": markdown_preview(
                 ledger[["bet_id", "game_id", "side", "price_american", "stake", "result", "paper"]]
             ),
@@ -545,6 +555,10 @@ def roi_rollups(
     return dg.MaterializeResult(
         metadata={
             **_headline_metadata(figures),
+            # Settled bets left out of the CLV means: they closed only at another point.
+            "bets_without_same_point_close": int(
+                (ledger["result"].isin(["win", "loss", "push"]) & _other_point(ledger)).sum()
+            ),
             "summary": describe_headline(figures),
             "by_scope": dg.MetadataValue.md(
                 summary.drop(columns=["computed_at"]).round(4).to_markdown(index=False)

@@ -1,5 +1,7 @@
 """Ingestion: source payloads landed verbatim, and the reconciled game schedule."""
 
+from datetime import date
+
 import dagster as dg
 import pandas as pd
 
@@ -11,8 +13,8 @@ from mlb_assets.defs.partitions import (
     partition_dates,
     single_run_backfill,
 )
-from mlb_assets.lib.archives.season import concat, in_dates
-from mlb_assets.lib.warehouse.load import replace_dates
+from mlb_assets.lib.archives.season import concat, in_dates, quarantine_for
+from mlb_assets.lib.warehouse.load import replace_dates, replace_keys
 from mlb_assets.lib.warehouse.schema import games as games_table
 from mlb_assets.lib.warehouse.store import land_payload, write_quarantine
 from mlb_assets.resources.archive import ArchiveResource
@@ -20,6 +22,7 @@ from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsA
 from mlb_assets.resources.warehouse import WarehouseResource
 
 GAME_COLUMNS = [c.name for c in games_table.columns]
+SOURCE_ROWS_CHECK = "every_source_row_accounted"
 
 
 @dg.asset(
@@ -90,6 +93,16 @@ def raw_odds_payloads(
         "the MLB Stats API schedule (odds API source). Unparseable source rows land in "
         "quarantine; games known to only some sources are reported in the metadata."
     ),
+    check_specs=[
+        dg.AssetCheckSpec(
+            SOURCE_ROWS_CHECK,
+            asset="games",
+            description=(
+                "Every row of the seasons' source files is loaded or quarantined with its "
+                "reason: rows read = rows loaded + rows quarantined, per file"
+            ),
+        )
+    ],
 )
 def games(
     context: dg.AssetExecutionContext,
@@ -101,19 +114,24 @@ def games(
     start, end = partition_dates(context)
     if ingestion.uses_odds_api:
         frame, bad_rows = schedule_games(context, mlb_stats, warehouse, start, end)
-        unmatched = pd.DataFrame()
+        unmatched, source_rows = pd.DataFrame(), pd.DataFrame()
     else:
-        frame, unmatched, bad_rows = _archive_games(archive, start, end)
+        frame, unmatched, bad_rows, source_rows = _archive_games(archive, start, end)
     frame = frame.reindex(columns=GAME_COLUMNS) if not frame.empty else frame
     if not frame.empty:
         # Sources that cannot tell a neutral site (the MLB Stats schedule) leave it unset.
         frame["neutral_site"] = frame["neutral_site"].astype("boolean").fillna(False).astype(bool)
+    frame, elsewhere = _split_by_date(frame, start, end)
     with warehouse.begin() as connection:
         written = replace_dates(connection, games_table, frame, start, end)
+        # A suspended game resumed today is listed under its original date: that row is
+        # updated where it lives, and today's partition holds today's games only.
+        updated = replace_keys(connection, games_table, elsewhere, "game_id")
         quarantined = write_quarantine(connection, "games", bad_rows, start, end)
     context.log.info(
         f"games {date_label(start, end)}: {written} games, {quarantined} quarantined rows, "
         f"{len(unmatched)} source games without a match"
+        + (f", {updated} games of other dates updated (resumed)" if updated else "")
     )
     status_counts = frame["status"].value_counts().to_dict() if written else {}
     return dg.MaterializeResult(
@@ -121,27 +139,49 @@ def games(
             "row_count": written,
             "quarantined": quarantined,
             "unmatched_source_games": len(unmatched),
+            "other_dates_updated": updated,
             "status_counts": dg.MetadataValue.json(status_counts),
             "preview": markdown_preview(frame),
             "unmatched_preview": markdown_preview(unmatched, rows=10),
-        }
+            "source_rows": markdown_preview(source_rows, rows=20),
+        },
+        check_results=[_source_rows_check(context, source_rows)],
     )
+
+
+def _source_rows_check(
+    context: dg.AssetExecutionContext, source_rows: pd.DataFrame
+) -> dg.AssetCheckResult:
+    """Whole-file figures of each season the run touched (a file is parsed whole)."""
+    unaccounted = int(source_rows["unaccounted"].abs().sum()) if not source_rows.empty else 0
+    if unaccounted:
+        context.log.error(f"{unaccounted} source rows neither loaded nor quarantined")
+    figures = {
+        column: int(source_rows[column].sum()) if not source_rows.empty else 0
+        for column in ("rows_read", "rows_loaded", "rows_quarantined")
+    }
+    return dg.AssetCheckResult(
+        check_name=SOURCE_ROWS_CHECK,
+        passed=unaccounted == 0,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={**figures, "unaccounted": unaccounted, "files": len(source_rows)},
+    )
+
+
+def _split_by_date(
+    frame: pd.DataFrame, start: date, end: date
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows dated in [start, end], rows listed now but dated elsewhere)."""
+    if frame.empty:
+        return frame, frame
+    inside = in_dates(frame, start, end)
+    return frame[inside], frame[~inside]
 
 
 def _archive_games(archive: ArchiveResource, start, end):  # type: ignore[no-untyped-def]
     seasons = archive.seasons_between(start, end)
     frame = concat(s.games[in_dates(s.games, start, end)] for s in seasons)
     unmatched = concat(s.unmatched[in_dates(s.unmatched, start, end)] for s in seasons)
-    bad_rows = concat(
-        _dated_or_undated(q, start, end) for s in seasons for q in s.quarantine.values()
-    )
-    return frame, unmatched, bad_rows
-
-
-def _dated_or_undated(rows: pd.DataFrame, start, end) -> pd.DataFrame:  # type: ignore[no-untyped-def]
-    """Quarantined rows of the date range, plus those whose date could not be read."""
-    if rows.empty:
-        return rows
-    undated = rows["game_date"].isna()
-    dated = rows[~undated]
-    return pd.concat([dated[in_dates(dated, start, end)], rows[undated]], ignore_index=True)
+    bad_rows = concat(quarantine_for(s, start, end) for s in seasons)
+    source_rows = [{"season": s.season, **r.as_dict()} for s in seasons for r in s.source_rows]
+    return frame, unmatched, bad_rows, pd.DataFrame(source_rows)

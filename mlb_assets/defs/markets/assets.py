@@ -22,8 +22,13 @@ from mlb_assets.lib.archives.season import (
     in_dates,
     season_quotes,
 )
-from mlb_assets.lib.ingest.live import ODDS_API_SOURCE, quotes_from_payloads
-from mlb_assets.lib.line_movements import MovementParams, compute_line_movements
+from mlb_assets.lib.ingest.live import ODDS_API_SOURCE, StoredPayload, quotes_from_payloads
+from mlb_assets.lib.line_movements import (
+    OBSERVATION_COLUMNS,
+    MovementParams,
+    compute_line_movements,
+)
+from mlb_assets.lib.odds_api.normalize import parse_payload
 from mlb_assets.lib.snapshots import normalize_by_source
 from mlb_assets.lib.warehouse.load import read_frame, replace_dates
 from mlb_assets.lib.warehouse.odds import write_odds_snapshots
@@ -178,6 +183,44 @@ def read_snapshots_and_schedule(
     return snapshots, schedule
 
 
+def _poll_time(stored: StoredPayload) -> pd.Timestamp:
+    """When a payload read the board: a historical snapshot's ``timestamp``, else fetch time."""
+    payload, _ = parse_payload(stored.body)
+    stamp = payload.get("timestamp") if isinstance(payload, dict) else None
+    moment = pd.to_datetime(stamp, utc=True, errors="coerce") if isinstance(stamp, str) else None
+    return moment if moment is not None and not pd.isna(moment) else pd.Timestamp(stored.fetched_at)
+
+
+def read_observations(
+    warehouse: WarehouseResource, ingestion: IngestionResource, start: date, end: date
+) -> pd.DataFrame | None:
+    """When each (game, book) line was read: every stored Odds API poll that carried it.
+
+    None for the archives, which record each change as it happens (observed
+    continuously). A poll whose body repeats an earlier one byte for byte is stored
+    once (raw_payloads keeps one row per content hash), so a board that did not change
+    at all between polls loses those observations: gaps can only come out wider, which
+    withholds a steam claim rather than inventing one.
+    """
+    if not ingestion.uses_odds_api:
+        return None
+    schedule = _schedule(warehouse, start - timedelta(days=1), end + timedelta(days=1))
+    frames = []
+    for day in days(start, end):
+        lookback = ingestion.historical_lookback_hours
+        for stored in stored_payloads(warehouse, ODDS_API_SOURCE, day, lookback):
+            quotes = quotes_from_payloads([stored], day, schedule).quotes
+            if quotes.empty:
+                continue
+            seen = quotes[["game_id", "book"]].drop_duplicates()
+            frames.append(seen.assign(observed_at=_poll_time(stored)))
+    if not frames:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in OBSERVATION_COLUMNS})
+    observed = pd.concat(frames, ignore_index=True)
+    observed["observed_at"] = pd.to_datetime(observed["observed_at"], utc=True)
+    return observed.drop_duplicates(ignore_index=True)[OBSERVATION_COLUMNS]
+
+
 class LineMovementConfig(dg.Config):
     """When a bettor decides, and what counts as steam (a fast, large move)."""
 
@@ -203,23 +246,37 @@ class LineMovementConfig(dg.Config):
         "Per game x book x market x side: opening line and time, the line in effect at "
         "decision time, the closing line (last before first pitch), number of moves, largest "
         "single move and net move in no-vig probability points, moves in the 1h/3h before "
-        "decision time, and a steam flag for a fast large move."
+        "decision time, and a steam flag for a fast large move, claimed only when the polls "
+        "that saw the line before and after each move lie within the steam window "
+        "(steam_gap_minutes)."
     ),
 )
 def line_movements(
-    context: dg.AssetExecutionContext, config: LineMovementConfig, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    config: LineMovementConfig,
+    warehouse: WarehouseResource,
+    ingestion: IngestionResource,
 ) -> dg.MaterializeResult:
     start, end = partition_dates(context)
     snapshots, schedule = read_snapshots_and_schedule(warehouse, start, end)
-    movements = _movements(snapshots, schedule, config.params())
+    observations = read_observations(warehouse, ingestion, start, end)
+    movements = _movements(snapshots, schedule, config.params(), observations)
     with warehouse.begin() as connection:
         written = replace_dates(connection, line_movements_table, movements, start, end)
     steam = int(movements["steam"].sum()) if written else 0
-    context.log.info(f"line_movements {date_label(start, end)}: {written} rows, {steam} steam")
+    # Sides whose rise reached the threshold only across a gap wider than the window.
+    unbracketed = (
+        int((~movements["steam"] & movements["steam_gap_minutes"].notna()).sum()) if written else 0
+    )
+    context.log.info(
+        f"line_movements {date_label(start, end)}: {written} rows, {steam} steam, "
+        f"{unbracketed} not claimed (observation gap wider than the window)"
+    )
     return dg.MaterializeResult(
         metadata={
             "row_count": written,
             "steam_moves": steam,
+            "steam_not_claimed_observation_gap": unbracketed,
             "games_without_start_time": int(schedule["start_time_utc"].isna().sum()),
             "preview": markdown_preview(movements),
         }
@@ -227,12 +284,17 @@ def line_movements(
 
 
 def _movements(
-    snapshots: pd.DataFrame, schedule: pd.DataFrame, params: MovementParams
+    snapshots: pd.DataFrame,
+    schedule: pd.DataFrame,
+    params: MovementParams,
+    observations: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     timed = schedule.dropna(subset=["start_time_utc"])
     if snapshots.empty or timed.empty:
         return pd.DataFrame()
-    movements = compute_line_movements(snapshots, timed[["game_id", "start_time_utc"]], params)
+    movements = compute_line_movements(
+        snapshots, timed[["game_id", "start_time_utc"]], params, observations
+    )
     movements = movements.assign(
         game_date=movements["game_id"].map(timed.set_index("game_id")["game_date"])
     )

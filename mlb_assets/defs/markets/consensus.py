@@ -5,7 +5,7 @@ import pandas as pd
 import sqlalchemy as sa
 from pydantic import Field
 
-from mlb_assets.defs.markets.assets import read_snapshots_and_schedule
+from mlb_assets.defs.markets.assets import read_observations, read_snapshots_and_schedule
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -13,12 +13,12 @@ from mlb_assets.defs.partitions import (
     partition_dates,
     single_run_backfill,
 )
-from mlb_assets.lib.market_consensus import ConsensusParams, market_consensus, steam_events
+from mlb_assets.lib.market_consensus import ConsensusParams, summarize_market
 from mlb_assets.lib.splits import reverse_line_movement
 from mlb_assets.lib.warehouse.load import replace_dates
 from mlb_assets.lib.warehouse.schema import market_consensus as consensus_table
 from mlb_assets.lib.warehouse.schema import steam_events as steam_table
-from mlb_assets.resources.live import BettingSplitsResource
+from mlb_assets.resources.live import BettingSplitsResource, IngestionResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
 _DEFAULTS = ConsensusParams()
@@ -70,7 +70,9 @@ def _with_dates(frame: pd.DataFrame, schedule: pd.DataFrame, table: sa.Table) ->
             deps=["odds_snapshots", "games"],
             description=(
                 "Multi-book steam: at least k books moving a side's no-vig probability the "
-                "same way within a short window (defaults: 3 books, 1 point, 10 minutes)."
+                "same way within a short window (defaults: 3 books, 1 point, 10 minutes), "
+                "counting only moves whose polls before and after lie within the window "
+                "(observation_gap_minutes)."
             ),
         ),
     ],
@@ -82,26 +84,31 @@ def market_consensus_assets(
     config: ConsensusConfig,
     warehouse: WarehouseResource,
     splits: BettingSplitsResource,
+    ingestion: IngestionResource,
 ):  # type: ignore[no-untyped-def]
     start, end = partition_dates(context)
     snapshots, schedule = read_snapshots_and_schedule(warehouse, start, end)
     schedule = schedule.dropna(subset=["start_time_utc"])
     params = config.params()
+    unbracketed = 0
     if snapshots.empty or schedule.empty:
         consensus, events = pd.DataFrame(), pd.DataFrame()
     else:
-        consensus = market_consensus(snapshots, schedule, params)
+        observations = read_observations(warehouse, ingestion, start, end)
+        summary = summarize_market(snapshots, schedule, params, observations)
+        consensus, unbracketed = summary.consensus, summary.unbracketed_moves
         as_of = consensus["decision_at"].max().to_pydatetime()
         public = splits.splits_source().fetch(consensus["game_id"].unique().tolist(), as_of)
         consensus = _with_dates(reverse_line_movement(consensus, public), schedule, consensus_table)
-        events = _with_dates(steam_events(snapshots, schedule, params), schedule, steam_table)
+        events = _with_dates(summary.steam, schedule, steam_table)
     with warehouse.begin() as connection:
         written = replace_dates(connection, consensus_table, consensus, start, end)
         steam_written = replace_dates(connection, steam_table, events, start, end)
     books = int(snapshots["book"].nunique()) if not snapshots.empty else 0
     context.log.info(
         f"market_consensus {date_label(start, end)}: {written} rows over {books} books, "
-        f"{steam_written} steam event rows"
+        f"{steam_written} steam event rows, {unbracketed} moves left out of steam (observation "
+        "gap wider than the window)"
     )
     yield dg.MaterializeResult(
         asset_key="market_consensus",
@@ -109,5 +116,9 @@ def market_consensus_assets(
     )
     yield dg.MaterializeResult(
         asset_key="steam_events",
-        metadata={"row_count": steam_written, "preview": markdown_preview(events)},
+        metadata={
+            "row_count": steam_written,
+            "moves_not_claimed_observation_gap": unbracketed,
+            "preview": markdown_preview(events),
+        },
     )

@@ -4,6 +4,11 @@ Each check reads the rows its run just wrote (the run's game dates) and validate
 with the suite in ``mlb_assets.lib.quality``; the validation result goes into the check's
 metadata. The table checks are blocking: a failure stops every downstream asset of the
 same run, so bad odds never become line movements, features, picks or ledger rows.
+
+Single implausible quotes are normalization's to quarantine (``mlb_assets.lib.plausibility``);
+the odds_snapshots check adds the share of the dates' quotes quarantined: above
+``MLB_ASSETS_QUARANTINE_WARN_SHARE`` it passes with WARN severity, above
+``MLB_ASSETS_QUARANTINE_ERROR_SHARE`` it fails.
 """
 
 import warnings
@@ -17,6 +22,7 @@ import sqlalchemy as sa
 from mlb_assets.defs.ingestion.sensors import STALE_ODDS_MINUTES, todays_staleness
 from mlb_assets.defs.partitions import date_label, game_date_partitions
 from mlb_assets.lib.ingest.live import local_date
+from mlb_assets.lib.quality.quarantine import QuarantineShare
 from mlb_assets.lib.quality.validate import QualityRules, validate_table
 from mlb_assets.lib.teams import team_names
 from mlb_assets.lib.warehouse import schema
@@ -104,20 +110,59 @@ def build_quality_check(target: CheckedTable) -> dg.AssetChecksDefinition:
         context: dg.AssetCheckExecutionContext,
         warehouse: WarehouseResource,
         betting: BettingResource,
+        ingestion: IngestionResource,
     ) -> dg.AssetCheckResult:
         dates = check_dates(context)
         with warehouse.connect() as connection:
             frame = read_frame(connection, _query(target, dates))
+            share = _quarantine_share(connection, target, dates, len(frame), ingestion)
         report = validate_table(target.suite, frame, quality_rules(frame, betting))
         scope = date_label(*dates) if dates else "all rows"
-        (context.log.info if report.success else context.log.error)(f"{scope}: {report.summary()}")
+        passed = report.success and (share is None or share.level != "error")
+        summary = report.summary() if share is None else f"{report.summary()}; {share.summary()}"
+        (context.log.info if passed else context.log.error)(f"{scope}: {summary}")
+        if share is not None and share.level == "warn":
+            context.log.warning(f"{scope}: {share.summary()}")
         return dg.AssetCheckResult(
-            passed=report.success,
-            metadata={"dates": scope, **report.metadata()},
-            description=report.summary(),
+            passed=passed,
+            severity=_severity(share),
+            metadata={"dates": scope, **report.metadata(), **(share.metadata() if share else {})},
+            description=summary,
         )
 
     return _quality
+
+
+def _quarantine_share(
+    connection: sa.Connection,
+    target: CheckedTable,
+    dates: tuple[date, date] | None,
+    stored: int,
+    ingestion: IngestionResource,
+) -> QuarantineShare | None:
+    """The share of the dates' quotes normalization quarantined (odds_snapshots only).
+
+    The stored invariants are the suite's; this is the backstop against a feed or a
+    normalization gone wrong as a whole, which would leave few, valid rows behind.
+    """
+    if target.suite != "odds_snapshots":
+        return None
+    query = sa.select(sa.func.count()).where(schema.quarantine.c.asset == target.asset)
+    if dates is not None:
+        query = query.where(schema.quarantine.c.game_date.between(*dates))
+    return QuarantineShare(
+        quarantined=int(connection.execute(query).scalar_one()),
+        stored=stored,
+        warn_share=ingestion.quarantine_warn_share,
+        error_share=ingestion.quarantine_error_share,
+    )
+
+
+def _severity(share: QuarantineShare | None) -> dg.AssetCheckSeverity:
+    """WARN for a quarantine share between the thresholds (the check still passes)."""
+    if share is not None and share.level == "warn":
+        return dg.AssetCheckSeverity.WARN
+    return dg.AssetCheckSeverity.ERROR
 
 
 @dg.asset_check(

@@ -112,6 +112,7 @@ class PinnacleArchive:
     games: pd.DataFrame
     lines: pd.DataFrame
     quarantine: pd.DataFrame = field(default_factory=lambda: quarantine_frame([]))
+    rows_read: int = 0  # games in the R object, loaded or quarantined
 
 
 def read_pinnacle(path: Path, cache_dir: Path | None = None) -> PinnacleArchive:
@@ -234,7 +235,10 @@ def _build(raw_games: pd.DataFrame, raw_lines: pd.DataFrame, file_name: str) -> 
     games = games[~bad].astype({"season": "int64"})
     lines = _lines(raw_lines, games["game_id"])
     return PinnacleArchive(
-        games=games[GAME_COLUMNS].reset_index(drop=True), lines=lines, quarantine=quarantine
+        games=games[GAME_COLUMNS].reset_index(drop=True),
+        lines=lines,
+        quarantine=quarantine,
+        rows_read=len(raw_games),
     )
 
 

@@ -11,7 +11,9 @@ games that still do not join are listed in ``unmatched`` with the likely reason.
 
 Precedence: Retrosheet for scores and pitchers (its official scoring), Pinnacle for
 the start time (the only source that has one); disagreements on scores or the away
-team are listed in ``conflicts``.
+team are listed in ``conflicts``. ``neutral_site`` is True when any source says so (the
+workbooks mark such games, Retrosheet's park shows them); a source that cannot tell
+(Pinnacle) counts as False.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ GAME_COLUMNS = [
     "day_night",
     "status",
     "sources",
+    "neutral_site",
 ]
 UNMATCHED_COLUMNS = [
     "source",
@@ -135,9 +138,17 @@ def _prepare(name: str, frame: pd.DataFrame) -> pd.DataFrame:
             if "start_time_utc" in frame
             else pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns, UTC]"),
             "day_night": frame.get("day_night"),
+            "neutral_site": _flags(frame.get("neutral_site"), frame.index),
         }
     )
     return prepared.reset_index(drop=True)
+
+
+def _flags(values: pd.Series | None, index: pd.Index) -> pd.Series:
+    """A boolean column; absent or unknown values are False."""
+    if values is None:
+        return pd.Series(False, index=index, dtype=bool)
+    return values.astype("boolean").fillna(False).astype(bool)
 
 
 def _as_dates(values: pd.Series) -> pd.Series:
@@ -286,6 +297,8 @@ def _merge(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         if "pinnacle" in indexed
         else pd.Series(pd.NaT, index=ids, dtype="datetime64[ns, UTC]")
     )
+    neutral = pd.concat([f["neutral_site"] for f in indexed.values()], axis=1)
+    games["neutral_site"] = neutral.astype("boolean").fillna(False).any(axis=1).astype(bool)
     games = games.reset_index()
     games["season"] = _season(games["game_date"])
     games["game_number"] = _game_number(games["game_id"])

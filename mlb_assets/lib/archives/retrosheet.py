@@ -67,6 +67,7 @@ GAME_COLUMNS = [
     "home_pitcher_name",
     "away_line_score",
     "home_line_score",
+    "neutral_site",
 ]
 # Nineteenth-century logs number doubleheader games A/B.
 _GAME_NUMBERS = {"0": 0, "1": 1, "2": 2, "3": 3, "A": 1, "B": 2}
@@ -108,6 +109,7 @@ def read_gamelog(path: Path) -> GamelogArchive:
     good = games.drop(index=problems.index)
     # Lines that passed the checks have both; plain ints are easier to join on.
     good = good.astype({"season": "int64", "game_number": "int64"})
+    good["neutral_site"] = neutral_sites(good)
     return GamelogArchive(
         games=good[GAME_COLUMNS].reset_index(drop=True),
         quarantine=quarantine_frame(sorted(quarantine, key=lambda e: _line_of(e["source_ref"]))),
@@ -156,6 +158,27 @@ def _parse(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     duplicate = clean_ids.duplicated(keep=False) & clean_ids.notna()
     checks.append((duplicate, "duplicate game (same home team, date, number)"))
     return games, _reasons(games.index, checks)
+
+
+def neutral_sites(games: pd.DataFrame) -> pd.Series:
+    """Whether each game was played at neither team's usual park.
+
+    The log names no neutral sites, but it names the park: a team's usual park is where
+    it played most of its home games in the log, so a series abroad (``LON01``,
+    ``MEX02``) or a game moved to a third team's park shows up as a park that is neither
+    side's. A home game at the visitor's park (a relocated series) is not neutral.
+    """
+    park = games["park_id"].fillna("").astype(str).str.strip()
+    known = park != ""
+    usual = (
+        pd.DataFrame({"team": games["home_team"], "park": park})[known]
+        .groupby("team")["park"]
+        .agg(lambda parks: parks.value_counts().sort_index().idxmax())
+    )
+    home_park = games["home_team"].map(usual)
+    away_park = games["away_team"].map(usual)
+    neutral = known & (park != home_park) & (park != away_park)
+    return neutral.astype(bool)
 
 
 def _int(values: pd.Series) -> pd.Series:

@@ -19,6 +19,18 @@ no-vig method is the one the edge used (multiplicative or Shin), so the two are 
 against the same yardstick. ``clv_prob`` is in probability points (closing probability
 minus the price's implied one); ``clv_value`` is the price's expected value at the closing
 probability (closing probability × decimal price − 1).
+
+A run line or total prices a point: over 8.5 and over 9 are different bets, so a close at
+another point says nothing about the price taken. A book's closing line is its last
+snapshot before first pitch, and a book quotes one point per side at a time, so the book
+"still offered the bet's point at close" exactly when its closing point is the bet's
+point. CLV uses the reference book's close at the bet's point, else the bet's own book's
+close at that point; when neither closed at the bet's point, ``closing_point`` is the
+close that would have been used (the reference book's, else the bet's book's),
+``clv_point_diff`` is that point minus the bet's, and ``closing_prob_novig``, ``clv_prob``
+and ``clv_value`` stay null: no CLV is claimed. A moneyline has no point:
+``closing_point`` is null and ``clv_point_diff`` 0 whenever a close exists.
+``closing_price_american`` is the bet's own book's closing price, at the bet's point only.
 """
 
 from __future__ import annotations
@@ -28,7 +40,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from mlb_assets.lib.betting.settlement import clv_prob, settle
+from mlb_assets.lib.betting.settlement import clv_prob, resolve_suspended, settle
 from mlb_assets.lib.betting.staking import UNIT_SHARE
 from mlb_assets.lib.odds import american_to_decimal, american_to_implied
 from mlb_assets.lib.warehouse import schema
@@ -53,8 +65,8 @@ def build_ledger(
     """The bet_ledger rows for the picks that are bets (``is_bet``), in the table's order.
 
     ``games`` has game_id, season, status, home_score, away_score; ``closes`` has
-    game_id, market, side, book, close_price, close_prob_novig (the multiplicative no-vig
-    probability, as line_movements stores it). ``settled_at_known`` maps
+    game_id, market, side, book, close_price, close_point, close_prob_novig (the
+    multiplicative no-vig probability, as line_movements stores it). ``settled_at_known`` maps
     bet_id to the settled_at already recorded; a bet settled for the first time gets
     ``now``. Raises ValueError when a bet's game is not in ``games``: a bet must never
     drop out of the ledger silently.
@@ -65,7 +77,7 @@ def build_ledger(
         raise ValueError("now must be timezone-aware (UTC)")
     bets = picks[picks["is_bet"].eq(True)].rename(columns={"pick_id": "bet_id"})
     bets = bets.assign(paper=_paper_flags(bets))
-    bets = _with_games(bets, games)
+    bets = _with_games(bets, games, now)
     closes = closes.assign(close_prob_novig=closing_no_vig(closes, novig_method))
     bets = _with_closes(bets, closes, reference_book)
     unit = starting_bankroll * UNIT_SHARE
@@ -125,29 +137,52 @@ def _paper_settled(bets: pd.DataFrame, unit: float) -> pd.DataFrame:
     )
 
 
-def _with_games(bets: pd.DataFrame, games: pd.DataFrame) -> pd.DataFrame:
+def _with_games(bets: pd.DataFrame, games: pd.DataFrame, now: pd.Timestamp) -> pd.DataFrame:
     missing = sorted(set(bets["game_id"]) - set(games["game_id"]))
     if missing:
         raise ValueError(f"bets on games missing from games: {', '.join(map(str, missing))}")
+    if "game_date" in games.columns:  # suspended games settle late or void
+        games = resolve_suspended(games, now)
     columns = ["game_id", "season", "status", "home_score", "away_score"]
     return bets.merge(games[columns], on="game_id", how="left", validate="m:1")
 
 
 def _with_closes(bets: pd.DataFrame, closes: pd.DataFrame, reference_book: str) -> pd.DataFrame:
-    """The bet's own book's closing price, and the closing no-vig probability (reference
-    book's when it has one, else the bet's book's)."""
-    own = closes[[*_SIDE_KEY, "book", "close_price", "close_prob_novig"]]
-    reference = closes.loc[closes["book"] == reference_book, [*_SIDE_KEY, "close_prob_novig"]]
+    """The closing line CLV is measured against, at the bet's point only (module docstring):
+    ``closing_price_american``, ``closing_prob_novig``, ``closing_point``, ``clv_point_diff``."""
+    own = closes[[*_SIDE_KEY, "book", "close_price", "close_point", "close_prob_novig"]]
+    reference = closes.loc[
+        closes["book"] == reference_book, [*_SIDE_KEY, "close_point", "close_prob_novig"]
+    ].rename(columns={"close_point": "reference_point", "close_prob_novig": "reference_prob"})
     out = bets.merge(own, on=[*_SIDE_KEY, "book"], how="left", validate="m:1").merge(
-        reference.rename(columns={"close_prob_novig": "reference_prob"}),
-        on=_SIDE_KEY,
-        how="left",
-        validate="m:1",
+        reference, on=_SIDE_KEY, how="left", validate="m:1"
     )
-    out["closing_price_american"] = out.pop("close_price").astype("Int64")
-    own_prob = out.pop("close_prob_novig").astype(float)
-    out["closing_prob_novig"] = out.pop("reference_prob").astype(float).fillna(own_prob)
+    point = out["point"].astype(float)
+    own_point, reference_point = out.pop("close_point"), out.pop("reference_point")
+    own_prob, reference_prob = out.pop("close_prob_novig"), out.pop("reference_prob")
+    own_price = out.pop("close_price")
+    own_same = _at_point(out, own_prob, own_point, point)
+    reference_same = _at_point(out, reference_prob, reference_point, point)
+    use_reference = reference_same | (reference_prob.notna() & ~own_same)
+    closing_point = np.where(use_reference, reference_point, own_point).astype(float)
+    claimed = reference_same | own_same
+    out["closing_price_american"] = own_price.where(own_same).astype("Int64")
+    out["closing_prob_novig"] = np.where(
+        reference_same, reference_prob, np.where(own_same, own_prob, np.nan)
+    ).astype(float)
+    out["closing_point"] = closing_point
+    has_close = (reference_prob.notna() | own_prob.notna()).to_numpy()
+    diff = np.where(claimed, 0.0, closing_point - point.to_numpy())
+    out["clv_point_diff"] = np.where(has_close, diff, np.nan)
     return out
+
+
+def _at_point(
+    bets: pd.DataFrame, prob: pd.Series, close_point: pd.Series, point: pd.Series
+) -> pd.Series:
+    """Whether a close exists at the bet's point (any close, for a moneyline)."""
+    same = bets["market"].eq("h2h") | (close_point.astype(float) == point)
+    return prob.notna() & same
 
 
 def _staked_and_settled(bets: pd.DataFrame, starting_bankroll: float) -> pd.DataFrame:

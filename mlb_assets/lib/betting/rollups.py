@@ -184,8 +184,9 @@ def roi_summary(
     (key 'all'), 'tier' (A/B/C, and 'untiered' for bets below the lowest tier), 'market',
     'month' (YYYY-MM) and 'season'. ``bets`` counts settled bets, the ones ROI is computed
     over. ``win_rate`` is wins / (wins + losses); the CLV columns are over settled bets
-    that have a closing probability. The money 'all' row also carries the bankroll return
-    and the maximum drawdown when ``starting_bankroll`` is given.
+    that have a closing probability at their own point (:func:`same_point_close`). The
+    money 'all' row also carries the bankroll return and the maximum drawdown when
+    ``starting_bankroll`` is given.
     """
     settled = ledger[ledger["result"].isin(SETTLED_RESULTS)]
     paper = is_paper(settled)
@@ -220,8 +221,9 @@ def _scope_row(scope: str, key: str, bets: pd.DataFrame, *, n_boot: int, seed: i
     stake, profit = bets["stake"].to_numpy(float), bets["profit"].to_numpy(float)
     staked, total = float(stake.sum()), float(profit.sum())
     wins, losses = int(bets["result"].eq("win").sum()), int(bets["result"].eq("loss").sum())
-    clv = bets["clv_prob"].astype(float).dropna()
-    value = _clv_value(bets).dropna()
+    same_point = same_point_close(bets)
+    clv = bets["clv_prob"].astype(float)[same_point].dropna()
+    value = _clv_value(bets)[same_point].dropna()
     low, high = bootstrap_roi_ci(profit, stake, n_boot=n_boot, seed=seed)
     clv_low, clv_high = bootstrap_mean_ci(clv.to_numpy(), n_boot=n_boot, seed=seed)
     value_low, value_high = bootstrap_mean_ci(value.to_numpy(), n_boot=n_boot, seed=seed)
@@ -245,6 +247,17 @@ def _scope_row(scope: str, key: str, bets: pd.DataFrame, *, n_boot: int, seed: i
         "bankroll_return": np.nan,
         "max_drawdown": np.nan,
     }
+
+
+def same_point_close(bets: pd.DataFrame) -> pd.Series:
+    """Bets whose CLV was measured at their own point (``clv_point_diff`` 0).
+
+    A close at another point (a total moved from 8.5 to 9) prices another bet, so its CLV
+    is never averaged in. Ledgers without the column predate the point check and count.
+    """
+    if "clv_point_diff" not in bets.columns:
+        return pd.Series(True, index=bets.index)
+    return bets["clv_point_diff"].astype(float).eq(0.0)
 
 
 def _clv_value(bets: pd.DataFrame) -> pd.Series:

@@ -274,7 +274,11 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("away_pitcher", "home_pitcher", "day_night"):
         games[column] = games[column].astype(object).where(games[column].notna(), None)
     games = games.sort_values(["game_date", "game_id"], ignore_index=True)
-    return games[SCHEDULE_GAME_COLUMNS]
+    # The schedule cannot tell a neutral site: left unset (None) for the caller to default.
+    games = games.reindex(columns=SCHEDULE_GAME_COLUMNS)
+    if "neutral_site" in games.columns:
+        games["neutral_site"] = None
+    return games
 
 
 def _empty_games() -> pd.DataFrame:

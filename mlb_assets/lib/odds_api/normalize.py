@@ -9,9 +9,10 @@ Division of labour with :func:`~mlb_assets.lib.snapshots.normalize_quotes`: this
 module rejects what is *structurally* wrong (a piece that is not an object, a missing
 key, an unparseable time, an unknown market, team or outcome name, a second copy of an
 event, an event that maps to no scheduled game). Whether a price or point is usable
-(0, between -100 and +100, NaN, text, a spread without a point) is
-``normalize_quotes``'s job: such values pass through here as floats (NaN when not
-numeric) so that one place owns the price rules.
+(0, between -100 and +100, NaN, text, a spread without a point, a total of 0.5 sent under
+the full-game key) is ``normalize_quotes``'s job, with the rules of
+:mod:`mlb_assets.lib.plausibility`: such values pass through here as floats (NaN when not
+numeric) so that one place owns the price and point rules for every source.
 
 Counting (the conservation rule the tests hold the code to): an *outcome* is an
 element of an ``outcomes`` list reached through lists only: payload -> events that are

@@ -28,6 +28,7 @@ import logging
 import math
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -498,6 +499,50 @@ def _finish_bookmaker(bookmaker: dict[str, Any], date_format: DateFormat) -> Non
     markets = bookmaker.pop("markets")
     bookmaker["last_update"] = _format_time(updated, date_format)
     bookmaker["markets"] = markets
+
+
+@dataclass(frozen=True)
+class ImplausibleQuote:
+    """A quote served off the board's data, to see the pipeline quarantine it.
+
+    The board holds only quotes the normalizer accepts; a real feed does not. In every odds
+    payload, ``market`` of ``book`` (default: the first book listed) in the game ``game_id``
+    (default: the first event listed) gets ``point`` on each outcome and ``price`` on its
+    first outcome, where given; e.g. ``ImplausibleQuote("totals", point=0.5)`` is a
+    first-inning total sent under the full-game key. Off by default: a server only serves
+    one when it is given one.
+    """
+
+    market: str = "totals"
+    point: float | None = None
+    price: float | None = None
+    book: str | None = None
+    game_id: str | None = None
+
+    def apply(self, events: list[dict[str, Any]]) -> None:
+        """Alter the matching market of ``events`` in place (nothing when none matches)."""
+        wanted = event_id(self.game_id) if self.game_id else None
+        event = next((e for e in events if wanted in (None, e["id"])), None)
+        books = event["bookmakers"] if event else []
+        book = next((b for b in books if self.book in (None, b["key"])), None)
+        markets = book["markets"] if book else []
+        market = next((m for m in markets if m["key"] == self.market), None)
+        if market is None:
+            return
+        for outcome in market["outcomes"]:
+            if self.point is not None:
+                outcome["point"] = self.point
+        if self.price is not None and market["outcomes"]:
+            market["outcomes"][0]["price"] = self.price
+
+
+def with_implausible(
+    events: list[dict[str, Any]], quotes: Sequence[ImplausibleQuote]
+) -> list[dict[str, Any]]:
+    """``events`` (fresh from :func:`v4_odds`) with each implausible quote applied."""
+    for quote in quotes:
+        quote.apply(events)
+    return events
 
 
 def v4_scores(

@@ -60,12 +60,14 @@ from mlb_assets.lib.replay.odds_board import (
     SPORT_KEY,
     SPORT_TITLE,
     DateFormat,
+    ImplausibleQuote,
     OddsBoard,
     OddsFormat,
     v4_events,
     v4_historical_odds,
     v4_odds,
     v4_scores,
+    with_implausible,
 )
 
 log = logging.getLogger(__name__)
@@ -211,7 +213,9 @@ class ReplayServer:
     """A threaded HTTP server on ``host:port`` (0: any free port) serving ``board``.
 
     ``api_key=None`` turns authentication off. ``quota_total`` is the credit
-    allowance of the simulated plan. Use as a context manager or ``start``/``stop``.
+    allowance of the simulated plan. ``implausible`` quotes are served off the board's
+    data in every odds payload (see :class:`ImplausibleQuote`; none by default). Use as a
+    context manager or ``start``/``stop``.
     """
 
     def __init__(
@@ -223,8 +227,10 @@ class ReplayServer:
         api_key: str | None = DEFAULT_API_KEY,
         quota_total: int = 500,
         clock: SimulatedClock | None = None,
+        implausible: Sequence[ImplausibleQuote] = (),
     ) -> None:
         self.board = board
+        self.implausible = tuple(implausible)
         self.host, self.port = host, port
         self.clock = clock or SimulatedClock(board.first_quote_at or datetime.now(UTC))
         self.quota_total = quota_total
@@ -492,6 +498,7 @@ class ReplayServer:
             odds_format=_odds_format(query),
             **_window(query),
         )
+        with_implausible(events, self.implausible)
         return events, _markets_returned(events) * regions
 
     def _historical(self, query: Query, now: datetime, date_format: DateFormat) -> tuple[Any, int]:
@@ -508,6 +515,7 @@ class ReplayServer:
             date_format=date_format,
             odds_format=_odds_format(query),
         )
+        with_implausible(snapshot["data"], self.implausible)
         return snapshot, 10 * _markets_returned(snapshot["data"]) * regions
 
     # --- control endpoints -----------------------------------------------------------
@@ -747,6 +755,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-auth", action="store_true", help="accept requests without a key")
     parser.add_argument("--quota", type=int, default=500, help="credits of the simulated plan")
     parser.add_argument("--cache-dir", help="parquet cache (default: MLB_ASSETS_HOME/cache)")
+    parser.add_argument(
+        "--implausible-total",
+        type=float,
+        metavar="POINT",
+        help="serve the first listed game's totals of its first book at POINT (e.g. 0.5, a "
+        "first-inning total under the full-game key), to see normalization quarantine it",
+    )
     return parser.parse_args(argv)
 
 
@@ -772,9 +787,16 @@ def server_from_args(
         api_key=None if args.no_auth else args.api_key,
         quota_total=args.quota,
         clock=SimulatedClock(start, args.speed),
+        implausible=_implausible(args),
     )
     mount_mlb_schedule(server, archive, args.season, cache)
     return server
+
+
+def _implausible(args: argparse.Namespace) -> tuple[ImplausibleQuote, ...]:
+    if args.implausible_total is None:
+        return ()
+    return (ImplausibleQuote("totals", point=args.implausible_total),)
 
 
 def mount_mlb_schedule(server: ReplayServer, archive: Path, season: int, cache: Path) -> None:

@@ -155,6 +155,16 @@ def replace_dates(
     return bulk_insert(connection, table, frame)
 
 
+def replace_keys(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame, key: str) -> int:
+    """Replace the rows of ``table`` whose ``key`` appears in ``frame`` with ``frame``'s rows."""
+    if frame.empty:
+        return 0
+    keys = list(dict.fromkeys(frame[key]))
+    for start in range(0, len(keys), 5_000):
+        connection.execute(sa.delete(table).where(table.c[key].in_(keys[start : start + 5_000])))
+    return bulk_insert(connection, table, frame)
+
+
 def existing_keys(
     connection: sa.Connection, column: sa.Column, values: Iterable[object]
 ) -> set[object]:

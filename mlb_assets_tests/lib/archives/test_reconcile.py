@@ -293,3 +293,18 @@ def test_renumbering_never_merges_two_games() -> None:
     # Same id, different visitor: a conflict to look at, not a silent merge.
     conflicts = result.conflicts.set_index("field")
     assert conflicts.loc["away_team", ["retrosheet", "sbr"]].tolist() == ["TEX", "NYA"]
+
+
+def test_neutral_site_is_true_when_any_source_says_so() -> None:
+    retro = _games([("BOS201906290", "NYA", 17, 13), ("BOS201907010", "TOR", 5, 4)], "retrosheet")
+    retro["neutral_site"] = [True, False]
+    sbr = _games([("BOS201906290", "NYA", 17, 13), ("BOS201907010", "TOR", 5, 4)], "sbr")
+    sbr["neutral_site"] = [False, False]
+    pinnacle = _games([("BOS201907010", "TOR", 5, 4)], "pinnacle")  # cannot tell
+    games = reconcile_games(retro, pinnacle, sbr).games.set_index("game_id")
+    assert games["neutral_site"].to_dict() == {"BOS201906290": True, "BOS201907010": False}
+    assert games["neutral_site"].dtype == bool
+    only_workbook = sbr.assign(neutral_site=[True, False])
+    games = reconcile_games(None, None, only_workbook).games
+    assert games["neutral_site"].tolist() == [True, False]
+    assert list(games.columns) == GAME_COLUMNS

@@ -8,9 +8,15 @@ import zipfile
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from mlb_assets.lib.archives.retrosheet import FIELD_COUNT, GAME_COLUMNS, read_gamelog
+from mlb_assets.lib.archives.retrosheet import (
+    FIELD_COUNT,
+    GAME_COLUMNS,
+    neutral_sites,
+    read_gamelog,
+)
 
 
 def _line(date_="20160403", number="0", away="NYN", home="KCA", scores=(3, 4), extra=None) -> str:
@@ -120,3 +126,15 @@ def test_real_2015(archive_dir: Path) -> None:
     archive = read_gamelog(archive_dir / "retrosheet" / "gl2015.zip")
     assert len(archive.games) == 2429 and archive.quarantine.empty
     assert (archive.games["season"] == 2015).all()
+
+
+def test_neutral_sites_are_parks_of_neither_team() -> None:
+    games = pd.DataFrame(
+        {
+            "home_team": ["BOS", "BOS", "BOS", "NYA", "NYA", "TOR", "TOR", "TOR"],
+            "away_team": ["NYA", "NYA", "TOR", "BOS", "BOS", "NYA", "NYA", "BOS"],
+            # London series, then a TOR home game moved to the visitor's park.
+            "park_id": ["BOS07", "LON01", "BOS07", "NYC21", "NYC21", "TOR02", "NYC21", "TOR02"],
+        }
+    )
+    assert neutral_sites(games).tolist() == [False, True, False, False, False, False, False, False]

@@ -88,6 +88,8 @@ def test_valid_rows_load(synthetic) -> None:
         "PIT201604010",
         "NYA201604021",
         "NYA201604022",
+        "OAK201604030",  # one unreadable price withholds that quote, not the game
+        "MIA201604030",
         "SLN201604040",
         "SFN201604040",
     ]
@@ -97,7 +99,8 @@ def test_valid_rows_load(synthetic) -> None:
     assert (first["away_score"], first["home_score"]) == (3, 4)
     assert (first["away_rot"], first["home_rot"]) == (901, 902)
     assert first["away_pitcher"] == "FAKEPITCHER-R"
-    out_of_order = games.iloc[4]
+    assert not games["neutral_site"].any()
+    out_of_order = games.iloc[6]
     assert (out_of_order["away_team"], out_of_order["away_rot"]) == ("LAN", 917)
 
 
@@ -106,20 +109,34 @@ def test_bad_rows_land_in_quarantine_with_reasons(synthetic) -> None:
     assert list(quarantine.columns) == ["source", "source_ref", "game_date", "reason", "record"]
     reasons = dict(zip(quarantine["source_ref"], quarantine["reason"], strict=True))
     ref = "mlb-odds-2016.xlsx:row "
-    assert set(reasons) == {ref + str(n) for n in (8, 9, 10, 11, 12, 13, 14, 15, 20)}
-    assert "Open: odds are not a number" in reasons[ref + "8"]
-    assert reasons[ref + "9"].startswith("paired with row 8, which is quarantined")
-    assert "date 1345 is not a valid" in reasons[ref + "10"]
-    assert "unknown team code" in reasons[ref + "12"]
-    assert "|price| < 100" in reasons[ref + "14"]
+    assert set(reasons) == {ref + str(n) for n in (10, 11, 12, 13, 20)} | {
+        ref + "8:h2h:Open",
+        ref + "14:h2h:Close",
+    }
+    assert "h2h price Open: 'abc' is not a number" in reasons[ref + "8:h2h:Open"]
+    assert "date 1345 is not a day of season 2016" in reasons[ref + "10"]
+    assert "unknown team code 'XYZ'" in reasons[ref + "12"]
+    assert reasons[ref + "13"].startswith("paired with row 12, which is quarantined (unknown")
+    assert "Close: 50 is not American odds (|price| < 100)" in reasons[ref + "14:h2h:Close"]
     assert "cannot pair" in reasons[ref + "20"]
     assert (quarantine["source"] == "sbr").all()
-    row8 = quarantine.set_index("source_ref").loc[ref + "8"]
+    row8 = quarantine.set_index("source_ref").loc[ref + "8:h2h:Open"]
     assert row8["game_date"] == date(2016, 4, 3)
     assert row8["record"]["Open"] == "abc" and row8["record"]["Team"] == "SEA"
     assert quarantine.set_index("source_ref").loc[ref + "10", "game_date"] is None
     # Nothing is lost: every sheet row is a game row or a quarantine entry.
-    assert 2 * len(synthetic.games) + len(quarantine) == len(SYNTHETIC_ROWS)
+    counts = synthetic.counts
+    assert counts.rows_read == len(SYNTHETIC_ROWS) == counts.rows_loaded + counts.rows_quarantined
+    assert (counts.rows_loaded, counts.rows_quarantined) == (2 * len(synthetic.games), 5)
+    assert counts.market_values_quarantined == 2
+
+
+def test_withheld_quote_leaves_the_rest_of_the_game(synthetic) -> None:
+    lines = synthetic.lines.set_index(["game_id", "market", "side"])
+    away = lines.loc[("OAK201604030", "h2h", "away")]
+    assert np.isnan(away["open_price"]) and away["close_price"] == -110
+    assert lines.loc[("OAK201604030", "h2h", "home"), "open_price"] == 100
+    assert ("OAK201604030", "totals", "over") in lines.index
 
 
 def test_missing_values_and_postponed_game(synthetic) -> None:
@@ -175,7 +192,7 @@ def test_marlins_code_follows_the_season(tmp_path: Path) -> None:
 def test_missing_required_column_is_an_error(tmp_path: Path) -> None:
     header = [h if h != "Team" else "Club" for h in HEADER_2014]
     path = _write(tmp_path / "w.xlsx", header, [_row(404, 901, "V", "NYY", 1, 100, 100)])
-    with pytest.raises(ValueError, match="no column for"):
+    with pytest.raises(ValueError, match=r"w\.xlsx: unknown layout.*'Club'"):
         read_workbook(path, 2016)
 
 
@@ -183,7 +200,7 @@ def test_missing_required_column_is_an_error(tmp_path: Path) -> None:
 
 # season -> (games, quarantined rows, lines)
 REAL_COUNTS = {
-    2010: (2461, 2, 9844),
+    2010: (2462, 0, 9848),  # CIN at CUB: rows on 6/30 and 7/01, dated 7/01 by the file
     2011: (2467, 0, 9868),
     2012: (2467, 0, 9868),
     2013: (2469, 0, 9876),
@@ -211,14 +228,13 @@ def test_every_season_parses(sbr_workbooks) -> None:
 
 @pytest.mark.archive
 def test_2010_rows_with_disagreeing_dates(sbr_workbooks) -> None:
-    """CIN at CUB, rotation 951/952: the visitor row says 6/30, the home row 7/01 (the
-    Reds were at home on 6/30, so 7/01 is likely right). Neither date is guessed."""
-    quarantine = sbr_workbooks[2010].quarantine
-    assert quarantine["source_ref"].tolist() == [
-        "mlb-odds-2010.xlsx:row 2342",
-        "mlb-odds-2010.xlsx:row 2343",
-    ]
-    assert set(quarantine["reason"]) == {"visitor and home rows disagree on the date"}
+    """CIN at CUB, rotation 951/952: the visitor row says 6/30, the home row 7/01. Both
+    teams were at home to someone else on 6/30, so the file itself dates the game 7/01."""
+    workbook = sbr_workbooks[2010]
+    assert workbook.quarantine.empty
+    assert workbook.counts.dates_resolved == 1
+    game = workbook.games.set_index("game_id").loc["CHN201007010"]
+    assert (game["away_team"], game["away_rot"], game["home_rot"]) == ("CIN", 951, 952)
 
 
 @pytest.mark.archive

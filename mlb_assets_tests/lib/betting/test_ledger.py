@@ -76,11 +76,11 @@ GAMES = pd.DataFrame(
 )
 CLOSES = pd.DataFrame(
     [
-        ("G1", "h2h", "home", "pinnacle", -102, 0.52),
-        ("G1", "h2h", "home", "fanduel", -105, 0.50),
-        ("G2", "totals", "over", "draftkings", -120, 0.50),
+        ("G1", "h2h", "home", "pinnacle", -102, None, 0.52),
+        ("G1", "h2h", "home", "fanduel", -105, None, 0.50),
+        ("G2", "totals", "over", "draftkings", -120, 8.5, 0.50),
     ],
-    columns=["game_id", "market", "side", "book", "close_price", "close_prob_novig"],
+    columns=["game_id", "market", "side", "book", "close_price", "close_point", "close_prob_novig"],
 )
 
 
@@ -143,6 +143,48 @@ def test_closing_line_value_prefers_the_reference_book() -> None:
     assert g2["clv_prob"] == pytest.approx(0.50 - 110 / 210)
     assert g2["clv_prob"] < 0
     assert pd.isna(g3["closing_price_american"]) and np.isnan(g3["clv_prob"])
+
+
+def test_clv_only_at_the_bets_point() -> None:
+    # Over 8.5 taken at -110 at two books; both totals then moved to 9 before first pitch
+    # at the reference book, and at draftkings too, while fanduel still closed at 8.5.
+    picks = _picks(
+        ("T1", "2024-04-01", "totals", "over", 8.5, -110, 0.01, "draftkings"),
+        ("T2", "2024-04-01", "totals", "over", 8.5, -110, 0.01, "fanduel"),
+        ("T3", "2024-04-01", "totals", "over", 8.5, -110, 0.01, "fanduel"),
+    )
+    games = pd.DataFrame(
+        [(g, 2024, "final", 5, 4) for g in ("T1", "T2", "T3")],
+        columns=["game_id", "season", "status", "home_score", "away_score"],
+    )
+    closes = pd.DataFrame(
+        [
+            ("T1", "totals", "over", "pinnacle", 105, 9.0, 0.47),
+            ("T1", "totals", "over", "draftkings", 100, 9.0, 0.48),
+            ("T2", "totals", "over", "pinnacle", 100, 9.0, 0.48),
+            ("T2", "totals", "over", "fanduel", -125, 8.5, 0.54),
+            ("T3", "totals", "over", "pinnacle", -120, 8.5, 0.53),
+            ("T3", "totals", "over", "fanduel", -125, 8.5, 0.54),
+        ],
+        columns=CLOSES.columns,
+    )
+    ledger = build_ledger(picks, games, closes, starting_bankroll=START, now=NOW)
+    t1, t2, t3 = (_bet(ledger, g) for g in ("T1", "T2", "T3"))
+    # T1: nobody closed at 8.5: the reference close at 9 is reported, no CLV claimed
+    assert (t1["closing_point"], t1["clv_point_diff"]) == (9.0, 0.5)
+    assert pd.isna(t1["closing_price_american"]) and np.isnan(t1["closing_prob_novig"])
+    assert np.isnan(t1["clv_prob"]) and np.isnan(t1["clv_value"])
+    # T2: the reference moved to 9 but the bet's own book still offered 8.5 at close
+    assert (t2["closing_point"], t2["clv_point_diff"]) == (8.5, 0.0)
+    assert t2["closing_price_american"] == -125
+    assert t2["clv_prob"] == pytest.approx(0.54 - 110 / 210)
+    # T3: the reference closed at the bet's point and is preferred
+    assert (t3["closing_point"], t3["clv_point_diff"], t3["closing_prob_novig"]) == (
+        8.5,
+        0.0,
+        0.53,
+    )
+    assert t3["clv_prob"] == pytest.approx(0.53 - 110 / 210)
 
 
 def test_labels_times_and_settled_at() -> None:

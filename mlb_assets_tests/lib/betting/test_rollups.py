@@ -209,3 +209,15 @@ def test_without_money_bets_the_headline_says_no_proven_edge() -> None:
     assert text.startswith("no proven edge: no money staked; paper (one unit each")
     assert text.count("95% CI") == 3  # ROI, CLV in points, CLV as price value
     assert describe_headline(headline(LEDGER.iloc[0:0], summary.iloc[0:0], PAPER.iloc[0:0]))
+
+
+def test_clv_means_use_same_point_closes_only() -> None:
+    # The totals loss closed at 9 against a bet at 8.5: its (stale) CLV must not count.
+    ledger = LEDGER.assign(
+        clv_point_diff=[0.0, 0.5, np.nan, 0.0, np.nan, 0.0],
+        clv_value=[0.04, 0.5, np.nan, 0.9, np.nan, 0.06],
+    )
+    everything = roi_summary(ledger, n_boot=200).set_index(["scope", "key"]).loc[("all", "all")]
+    assert everything["clv_mean"] == pytest.approx((0.02 + 0.03) / 2)
+    assert everything["clv_value_mean"] == pytest.approx((0.04 + 0.06) / 2)
+    assert everything["bets"] == 4  # ROI still counts every settled bet
