@@ -167,7 +167,10 @@ def observation_gaps(
 
     The last observation of the (game, book) strictly before ``t`` and the first at or
     after it. 0 for a (game, book) without observations (observed continuously); inf
-    when one side of the bracket is missing (the change cannot be placed in time).
+    when one side of the bracket is missing (the change cannot be placed in time). A row
+    whose ``observed_at`` is NaT marks its (game, book) as polled without placing a poll
+    in time (a point-in-time view hiding later polls, see
+    :func:`mlb_assets.lib.features.market.visible_observations`).
     """
     gaps = np.zeros(len(t))
     if observations is None or observations.empty or len(t) == 0:
@@ -186,6 +189,11 @@ def observation_gaps(
     )
     pair = games.astype(np.int64) * len(book_names) + books
     change_pair, seen_pair = pair[:n], pair[n:]
+    polled = np.isin(change_pair, seen_pair)
+    placed = seen != _NAT
+    if not placed.any():
+        return np.where(polled, np.inf, 0.0)
+    seen, seen_pair = seen[placed], seen_pair[placed]
     times = np.unique(np.concatenate([seen, t]))
     span = len(times) + 1
     seen_key = seen_pair * span + np.searchsorted(times, seen)
@@ -199,7 +207,6 @@ def observation_gaps(
     has_before = before >= 0
     has_before[has_before] &= seen_pair[before[has_before]] == change_pair[has_before]
     bracket = seen_t[np.minimum(after, len(seen_t) - 1)] - seen_t[np.maximum(before, 0)]
-    polled = np.isin(change_pair, seen_pair)
     gaps = np.where(has_before & has_after, bracket.astype(float), np.inf)
     return np.where(polled, gaps, 0.0)
 

@@ -1,6 +1,8 @@
 """Multi-book steam through the whole live path: a crafted four-book market served by the
 replay server, polled by the odds_poll job, lands as one steam event per side when the
-polls bracket the moves closely, and as none when they are an hour apart.
+polls bracket the moves closely, and as none when they are an hour apart. The polls are
+stored (odds_observations), and the market features read them too: no steam feature
+where line_movements claims none.
 
 The board is crafted for this test (not market truth): four books open PIT-SLN at
 -110/-110 at 10:00Z; books a, b and c move the home side to -130/+110 at 15:00, 15:03 and
@@ -16,14 +18,17 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from mlb_assets.lib.features.market import market_features
 from mlb_assets.lib.replay.mlb_schedule import schedule_route
 from mlb_assets.lib.replay.odds_board import OddsBoard
 from mlb_assets.lib.replay.server import ReplayServer, SimulatedClock
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 from mlb_assets.lib.warehouse.load import read_frame
+from mlb_assets.lib.warehouse.odds import read_observations
 from mlb_assets.lib.warehouse.schema import (
     line_movements,
     market_consensus,
+    odds_observations,
     odds_snapshots,
     raw_payloads,
     steam_events,
@@ -188,3 +193,41 @@ def test_consensus_at_decision_time(polled: str) -> None:
     assert consensus.loc["away", "best_price"] == 110
     assert home["steam_events"] == 1
     assert pd.isna(home["rlm"])  # no splits source configured: null, never invented
+
+
+@pytest.mark.parametrize(
+    ("fixture", "times"),
+    [("polled", ("14:58", "15:07")), ("polled_hourly", ("14:00", "15:10"))],
+)
+def test_polls_are_stored_as_observations(
+    fixture: str, times: tuple[str, str], request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue(fixture)
+    observed = _read(url, odds_observations)
+    # Every poll read all four books' lines; the repeated last poll stored nothing new.
+    stamps = [pd.Timestamp(f"2016-04-03 {t}", tz="UTC") for t in times]
+    expected = {(GAME, book, stamp) for book in "abcd" for stamp in stamps}
+    rows = observed[["game_id", "book", "observed_at"]].itertuples(index=False, name=None)
+    assert set(rows) == expected
+    assert len(observed) == len(expected)
+    assert (observed["game_date"] == DAY).all()
+    payloads = set(_read(url, raw_payloads)["payload_id"])
+    assert observed["payload_id"].notna().all() and set(observed["payload_id"]) <= payloads
+
+
+@pytest.mark.parametrize(("fixture", "claimed"), [("polled", True), ("polled_hourly", False)])
+def test_steam_features_read_the_same_polls(
+    fixture: str, claimed: bool, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue(fixture)
+    with create_warehouse_engine(url).connect() as connection:
+        observations = read_observations(connection, DAY, DAY)
+    snapshots, games = _read(url, odds_snapshots), _games()
+    movements = _read(url, line_movements).set_index(["book", "side"])
+    for book in "abc":
+        assert movements.loc[(book, "home"), "steam"] == claimed
+        features = market_features(snapshots, games, book=book, observations=observations)
+        assert features.loc[0, "ml_steam"] == float(claimed)
+        assert features.loc[0, "ml_steam_home"] == float(claimed)
+    # Read as continuously observed, the hourly board would claim steam on every mover.
+    assert market_features(snapshots, games, book="a").loc[0, "ml_steam"] == 1.0

@@ -1,4 +1,6 @@
-"""A corrupted archive row lands in quarantine with its reason; the rest of the date loads."""
+"""A corrupted archive row lands in quarantine with its reason; the rest of the date loads.
+
+A bad price withholds only its quote; a row that cannot be read takes only its game."""
 
 from __future__ import annotations
 
@@ -77,15 +79,19 @@ def test_corrupted_rows_are_quarantined_and_the_rest_loads(
         assert f"row {row}" in refs, f"sheet row {row} is not in quarantine: {refs}"
     reasons = " ".join(bad["reason"]).lower()
     assert "unknown team code 'xyz'" in reasons
-    assert "date 1399 is not a valid" in reasons
-    assert "open: 50 is not american odds" in reasons
+    assert "date 1399 is not a day of season 2016" in reasons
+    assert "open: 50 is not american odds" in reasons  # its quote only
     assert bad["quarantine_id"].is_unique
     assert (bad["asset"] == "games").all()
 
-    # Three corrupted games lose their workbook lines; every other game of the day loads.
+    # The unknown team and the bad date lose their games' workbook lines; the bad price
+    # withholds that one quote, and its game keeps every other line.
     lost = set(clean_lines["game_id"]) - set(dirty_lines["game_id"])
-    assert len(lost) == 3
-    assert len(dirty_lines) == len(clean_lines) - 3 * 6
-    # Retrosheet and Pinnacle still know the three games, so the schedule is whole.
+    assert len(lost) == 2
+    assert len(dirty_lines) == len(clean_lines) - 2 * 6
+    withheld = dirty_lines[dirty_lines["open_price"].isna() & (dirty_lines["market"] == "h2h")]
+    assert len(withheld) == 1 and withheld["side"].item() == "away"
+    assert "h2h" in " ".join(bad["source_ref"])
+    # Retrosheet and Pinnacle still know the two games, so the schedule is whole.
     assert set(dirty_games["game_id"]) >= set(clean_games["game_id"]) - lost
     assert set(clean_games["game_id"]) <= set(dirty_games["game_id"]) | lost

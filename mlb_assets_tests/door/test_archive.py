@@ -5,7 +5,7 @@
 MLB_ASSETS_DATABASE_URL for Postgres) loads the day's games, odds snapshots and line
 movements from the real archives; running the same command again changes no row count.
 The operator's commands of the README (seasons, migrate, summary, backup, restore) then run on
-that warehouse.
+that warehouse; ``seasons --rows`` also reads a made-up workbook of a season never seen.
 """
 
 from __future__ import annotations
@@ -29,6 +29,25 @@ from mlb_assets_tests.door.conftest import (
 )
 
 SELECT = "*line_movements"  # line_movements and everything upstream of it
+
+
+def unseen_mirror(root: Path) -> Path:
+    """A mirror holding one made-up workbook of a season the project has never seen."""
+    from mlb_assets_tests.lib.archives.workbook_fixtures import (
+        HEADER_LATER,
+        game_rows,
+        neutral_site_rows,
+        write_workbook,
+    )
+
+    (root / "sbr").mkdir(parents=True, exist_ok=True)
+    rows = [
+        *neutral_site_rows(),
+        *game_rows(610, 911, "XYZ", "ATL"),
+        *game_rows(611, 913, "KC", "TB"),
+    ]
+    write_workbook(root / "sbr" / "mlb-odds-2021.xlsx", HEADER_LATER, rows)
+    return root
 
 
 def assert_day_loaded(url: str) -> None:
@@ -112,6 +131,12 @@ def operate(door: Door, env: dict[str, str]) -> None:
     seasons = door.run([MLB_ASSETS, "seasons"], env)
     assert seasons.returncode == 0, seasons.tail()
     assert "2016: pinnacle, retrosheet, sbr" in seasons.stdout
+    unseen = unseen_mirror(door.home.parent / "unseen")
+    rows = door.run([MLB_ASSETS, "seasons", "--archive-dir", str(unseen), "--rows"], env)
+    assert rows.returncode == 0, rows.tail()
+    assert "2021: sbr" in rows.stdout and "games loaded: 5" in rows.stdout
+    assert re.search(r"read\s+12\s+loaded\s+10\s+quarantined\s+2\s+unaccounted 0", rows.stdout)
+    assert "unknown team code" in rows.stdout
     migrated = door.run([MLB_ASSETS, "migrate"], env)
     assert migrated.returncode == 0, migrated.tail()
     assert " -> " in migrated.stdout

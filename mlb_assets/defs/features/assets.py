@@ -16,6 +16,7 @@ from mlb_assets.defs.partitions import (
 )
 from mlb_assets.lib.features.training_set import build_training_set
 from mlb_assets.lib.warehouse.load import read_frame, replace_dates
+from mlb_assets.lib.warehouse.odds import read_observations
 from mlb_assets.lib.warehouse.schema import game_features as features_table
 from mlb_assets.lib.warehouse.schema import games as games_table
 from mlb_assets.lib.warehouse.schema import market_consensus as consensus_table
@@ -42,7 +43,8 @@ def read_inputs(
     warehouse: WarehouseResource, start: date | None, end: date | None, history_from: date | None
 ) -> dict[str, pd.DataFrame]:
     """The warehouse tables the features read: games from ``history_from``, the rest from
-    ``start``; ``None`` bounds read everything."""
+    ``start``; ``None`` bounds read everything. ``observations`` are the polls of the same
+    dates as the snapshots (none for the archives: observed continuously)."""
 
     def between(table: sa.Table, low: date | None) -> sa.Select:
         query = sa.select(table)
@@ -58,6 +60,7 @@ def read_inputs(
             "snapshots": read_frame(connection, between(snapshots_table, start)),
             "open_close": read_frame(connection, between(open_close_table, start)),
             "consensus": read_frame(connection, between(consensus_table, start)),
+            "observations": read_observations(connection, start, end),
         }
 
 
@@ -79,7 +82,9 @@ def _long(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
             description=(
                 "Market features as of decision time (60 min before first pitch): no-vig home "
                 "probability at open and at decision (multiplicative and Shin), moves, last "
-                "1h/3h, time since the last move, steam, totals line and juice moves, "
+                "1h/3h, time since the last move, steam (only where the polls seen by the "
+                "decision time bracket the moves within the window, as in line_movements), "
+                "totals line and juice moves, "
                 "cross-book features when several books exist. Workbook seasons know only "
                 "the opening line. Stored long in game_features."
             ),
@@ -121,6 +126,7 @@ def game_feature_assets(context: dg.AssetExecutionContext, warehouse: WarehouseR
             inputs["open_close"],
             inputs["consensus"],
             decision_minutes_before=DECISION_MINUTES_BEFORE,
+            observations=inputs["observations"],
         )
         built, columns = training.frame, training.input_columns
     in_range = pd.to_datetime(built["game_date"]).dt.date.between(start, end)

@@ -23,17 +23,14 @@ from mlb_assets.lib.archives.season import (
     season_quotes,
 )
 from mlb_assets.lib.ingest.live import ODDS_API_SOURCE, StoredPayload, quotes_from_payloads
-from mlb_assets.lib.line_movements import (
-    OBSERVATION_COLUMNS,
-    MovementParams,
-    compute_line_movements,
-)
+from mlb_assets.lib.line_movements import MovementParams, compute_line_movements
 from mlb_assets.lib.odds_api.normalize import parse_payload
 from mlb_assets.lib.snapshots import normalize_by_source
 from mlb_assets.lib.warehouse.load import read_frame, replace_dates
-from mlb_assets.lib.warehouse.odds import write_odds_snapshots
+from mlb_assets.lib.warehouse.odds import read_observations, write_odds_snapshots
 from mlb_assets.lib.warehouse.schema import games as games_table
 from mlb_assets.lib.warehouse.schema import line_movements as line_movements_table
+from mlb_assets.lib.warehouse.schema import odds_observations as observations_table
 from mlb_assets.lib.warehouse.schema import odds_snapshots as odds_snapshots_table
 from mlb_assets.lib.warehouse.schema import opening_closing_lines as open_close_table
 from mlb_assets.lib.warehouse.store import stable_id
@@ -44,22 +41,50 @@ from mlb_assets.resources.warehouse import WarehouseResource
 
 def _live_quotes(  # type: ignore[no-untyped-def]
     warehouse: WarehouseResource, ingestion: IngestionResource, start, end
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Quotes from the stored Odds API payloads of each day, matched to the schedule."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Quotes from the stored Odds API payloads of each day, matched to the schedule, the
+    payloads' quarantine, and the observations the payloads make (see :func:`_observations`).
+    """
     schedule = _schedule(warehouse, start - timedelta(days=1), end + timedelta(days=1))
     dates = schedule.set_index("game_id")["game_date"]
-    quotes, bad = [], []
+    quotes, bad, polls = [], [], {}
     for day in days(start, end):
-        result = quotes_from_payloads(
-            stored_payloads(warehouse, ODDS_API_SOURCE, day, ingestion.historical_lookback_hours),
-            day,
-            schedule,
+        stored = stored_payloads(
+            warehouse, ODDS_API_SOURCE, day, ingestion.historical_lookback_hours
         )
+        result = quotes_from_payloads(stored, day, schedule)
         if not result.quotes.empty:
             quotes.append(result.quotes.assign(game_date=result.quotes["game_id"].map(dates)))
+            carried = set(result.quotes["payload_id"])
+            # A snapshot shared by nearby dates is read for each: its poll time once.
+            for payload in stored:
+                if payload.payload_id in carried and payload.payload_id not in polls:
+                    polls[payload.payload_id] = _poll_time(payload)
         bad.append(result.quarantine)
     frame = concat(quotes)
-    return (frame.assign(source=ODDS_API_SOURCE) if not frame.empty else frame), concat(bad)
+    frame = frame.assign(source=ODDS_API_SOURCE) if not frame.empty else frame
+    return frame, concat(bad), _observations(frame, polls, start, end)
+
+
+def _observations(  # type: ignore[no-untyped-def]
+    quotes: pd.DataFrame, polls: dict[int, pd.Timestamp], start, end
+) -> pd.DataFrame:
+    """When each (game, book) line was read: every stored Odds API poll that carried it.
+
+    One row per game, book and poll time (``polls``: payload id -> :func:`_poll_time`),
+    with the payload as lineage, for the games dated in [start, end]. A poll whose body
+    repeats an earlier one byte for byte is stored once (raw_payloads keeps one row per
+    content hash), so a board that did not change at all between polls loses those
+    observations: gaps can only come out wider, which withholds a steam claim rather than
+    inventing one.
+    """
+    columns = [c.name for c in observations_table.columns]
+    if quotes.empty:
+        return pd.DataFrame(columns=columns)
+    seen = quotes[["game_id", "book", "game_date", "payload_id"]].drop_duplicates()
+    seen = seen[in_dates(seen, start, end)]
+    observed_at = pd.to_datetime(seen["payload_id"].map(polls), utc=True)
+    return seen.assign(observed_at=observed_at).reindex(columns=columns)
 
 
 def _schedule(warehouse: WarehouseResource, start, end) -> pd.DataFrame:  # type: ignore[no-untyped-def]
@@ -77,7 +102,9 @@ def _schedule(warehouse: WarehouseResource, start, end) -> pd.DataFrame:  # type
     description=(
         "Every price change as received (American odds): one row per book x market x side x "
         "change with its captured_at (UTC). Unchanged re-quotes collapse; rows with invalid "
-        "prices or points land in quarantine. Re-materializing a date changes nothing."
+        "prices or points land in quarantine. A live feed's polls (which game's line each "
+        "poll read at each book) go to odds_observations with the rows; the archives, "
+        "observed continuously, have none. Re-materializing a date changes nothing."
     ),
 )
 def odds_snapshots(
@@ -88,28 +115,30 @@ def odds_snapshots(
 ) -> dg.MaterializeResult:
     start, end = partition_dates(context)
     if ingestion.uses_odds_api:
-        quotes, payload_bad = _live_quotes(warehouse, ingestion, start, end)
+        quotes, payload_bad, observations = _live_quotes(warehouse, ingestion, start, end)
     else:
+        # The archives record every change as it happens: observed continuously, no polls.
         seasons = archive.seasons_between(start, end)
         books = archive.load_test_books
         quotes = concat(season_quotes(s, start, end, books) for s in seasons)
-        payload_bad = pd.DataFrame()
+        payload_bad, observations = pd.DataFrame(), None
     snapshots, bad = normalize_by_source(quotes)
     result = write_odds_snapshots(
-        warehouse.engine(), snapshots, concat([payload_bad, bad]), start, end
+        warehouse.engine(), snapshots, concat([payload_bad, bad]), start, end, observations
     )
     if result.partitions_created:
         context.log.info(f"created partitions {', '.join(result.partitions_created)}")
     written, quarantined = result.written, result.quarantined
     context.log.info(
         f"odds_snapshots {date_label(start, end)}: {len(quotes)} quotes -> {written} changes, "
-        f"{quarantined} quarantined"
+        f"{quarantined} quarantined, {result.observations} observations"
     )
     return dg.MaterializeResult(
         metadata={
             "row_count": written,
             "quotes_read": len(quotes),
             "quarantined": quarantined,
+            "observations": result.observations,
             "games": int(snapshots["game_id"].nunique()) if written else 0,
             "books": dg.MetadataValue.json(
                 sorted(snapshots["book"].unique().tolist()) if written else []
@@ -184,41 +213,17 @@ def read_snapshots_and_schedule(
 
 
 def _poll_time(stored: StoredPayload) -> pd.Timestamp:
-    """When a payload read the board: a historical snapshot's ``timestamp``, else fetch time."""
+    """When a payload read the board: a historical snapshot's ``timestamp``, else fetch time.
+
+    A live poll's body is the bare event list, which carries no timestamp: only a
+    snapshot object is decoded again, for its ``timestamp``.
+    """
+    if stored.body.lstrip(b" \t\r\n\xef\xbb\xbf")[:1] == b"[":
+        return pd.Timestamp(stored.fetched_at)
     payload, _ = parse_payload(stored.body)
     stamp = payload.get("timestamp") if isinstance(payload, dict) else None
     moment = pd.to_datetime(stamp, utc=True, errors="coerce") if isinstance(stamp, str) else None
     return moment if moment is not None and not pd.isna(moment) else pd.Timestamp(stored.fetched_at)
-
-
-def read_observations(
-    warehouse: WarehouseResource, ingestion: IngestionResource, start: date, end: date
-) -> pd.DataFrame | None:
-    """When each (game, book) line was read: every stored Odds API poll that carried it.
-
-    None for the archives, which record each change as it happens (observed
-    continuously). A poll whose body repeats an earlier one byte for byte is stored
-    once (raw_payloads keeps one row per content hash), so a board that did not change
-    at all between polls loses those observations: gaps can only come out wider, which
-    withholds a steam claim rather than inventing one.
-    """
-    if not ingestion.uses_odds_api:
-        return None
-    schedule = _schedule(warehouse, start - timedelta(days=1), end + timedelta(days=1))
-    frames = []
-    for day in days(start, end):
-        lookback = ingestion.historical_lookback_hours
-        for stored in stored_payloads(warehouse, ODDS_API_SOURCE, day, lookback):
-            quotes = quotes_from_payloads([stored], day, schedule).quotes
-            if quotes.empty:
-                continue
-            seen = quotes[["game_id", "book"]].drop_duplicates()
-            frames.append(seen.assign(observed_at=_poll_time(stored)))
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in OBSERVATION_COLUMNS})
-    observed = pd.concat(frames, ignore_index=True)
-    observed["observed_at"] = pd.to_datetime(observed["observed_at"], utc=True)
-    return observed.drop_duplicates(ignore_index=True)[OBSERVATION_COLUMNS]
 
 
 class LineMovementConfig(dg.Config):
@@ -252,14 +257,12 @@ class LineMovementConfig(dg.Config):
     ),
 )
 def line_movements(
-    context: dg.AssetExecutionContext,
-    config: LineMovementConfig,
-    warehouse: WarehouseResource,
-    ingestion: IngestionResource,
+    context: dg.AssetExecutionContext, config: LineMovementConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     start, end = partition_dates(context)
     snapshots, schedule = read_snapshots_and_schedule(warehouse, start, end)
-    observations = read_observations(warehouse, ingestion, start, end)
+    with warehouse.connect() as connection:
+        observations = read_observations(connection, start, end)
     movements = _movements(snapshots, schedule, config.params(), observations)
     with warehouse.begin() as connection:
         written = replace_dates(connection, line_movements_table, movements, start, end)

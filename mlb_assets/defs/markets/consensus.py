@@ -5,7 +5,7 @@ import pandas as pd
 import sqlalchemy as sa
 from pydantic import Field
 
-from mlb_assets.defs.markets.assets import read_observations, read_snapshots_and_schedule
+from mlb_assets.defs.markets.assets import read_snapshots_and_schedule
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -16,9 +16,10 @@ from mlb_assets.defs.partitions import (
 from mlb_assets.lib.market_consensus import ConsensusParams, summarize_market
 from mlb_assets.lib.splits import reverse_line_movement
 from mlb_assets.lib.warehouse.load import replace_dates
+from mlb_assets.lib.warehouse.odds import read_observations
 from mlb_assets.lib.warehouse.schema import market_consensus as consensus_table
 from mlb_assets.lib.warehouse.schema import steam_events as steam_table
-from mlb_assets.resources.live import BettingSplitsResource, IngestionResource
+from mlb_assets.resources.live import BettingSplitsResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
 _DEFAULTS = ConsensusParams()
@@ -84,7 +85,6 @@ def market_consensus_assets(
     config: ConsensusConfig,
     warehouse: WarehouseResource,
     splits: BettingSplitsResource,
-    ingestion: IngestionResource,
 ):  # type: ignore[no-untyped-def]
     start, end = partition_dates(context)
     snapshots, schedule = read_snapshots_and_schedule(warehouse, start, end)
@@ -94,7 +94,8 @@ def market_consensus_assets(
     if snapshots.empty or schedule.empty:
         consensus, events = pd.DataFrame(), pd.DataFrame()
     else:
-        observations = read_observations(warehouse, ingestion, start, end)
+        with warehouse.connect() as connection:
+            observations = read_observations(connection, start, end)
         summary = summarize_market(snapshots, schedule, params, observations)
         consensus, unbracketed = summary.consensus, summary.unbracketed_moves
         as_of = consensus["decision_at"].max().to_pydatetime()

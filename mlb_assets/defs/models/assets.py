@@ -82,6 +82,7 @@ def training_set(
         inputs["open_close"],
         inputs["consensus"],
         decision_minutes_before=DECISION_MINUTES_BEFORE,
+        observations=inputs["observations"],
     )
     frame = built.frame
     if cutoff is not None:

@@ -68,6 +68,10 @@ class ArchiveDownloadError(RuntimeError):
     """A download failed or produced unexpected content; the message names the URL."""
 
 
+class ArchiveNotPublished(ArchiveDownloadError):
+    """Every URL tried for a file answered 404: upstream has not published it."""
+
+
 def ensure_archives(
     dest: Path,
     seasons: Iterable[int],
@@ -79,7 +83,10 @@ def ensure_archives(
     """Make sure ``dest`` holds the archives of ``seasons``; download what is missing.
 
     Pinnacle is fetched only for the seasons it was published for (2016). Files already
-    present and matching ``checksums.json`` are not downloaded again.
+    present and matching ``checksums.json`` are not downloaded again. A season after the
+    mirror's downloads like any other; its files have no published checksum, so the one
+    received is recorded. A source that upstream has not published for a season is
+    skipped with a warning as long as another source of that season exists.
     """
     dest = Path(dest)
     urls = {**DEFAULT_BASE_URLS, **(base_urls or {})}
@@ -91,10 +98,7 @@ def ensure_archives(
     try:
         checksums = _load_checksums(dest)
         for season in sorted(set(seasons)):
-            for source in wanted:
-                task = _task(source, season, urls, http)
-                if task is not None:
-                    _ensure_file(dest, *task, checksums)
+            _ensure_season(dest, season, [_task(s, season, urls, http) for s in wanted], checksums)
     finally:
         if owns_client:
             http.close()
@@ -102,6 +106,34 @@ def ensure_archives(
 
 
 Fetcher = Callable[[], bytes]
+
+
+def _ensure_season(
+    dest: Path,
+    season: int,
+    tasks: list[tuple[str, Fetcher, str | None] | None],
+    checksums: dict[str, str],
+) -> None:
+    """Every published file of one season; a source not published (yet) is skipped.
+
+    Upstream publishes on its own calendar (Retrosheet after the season, the workbooks
+    during it), so a season loads from the files that exist. A season none of whose
+    files exist is an error that names the URLs tried.
+    """
+    missing: list[ArchiveNotPublished] = []
+    present = 0
+    for task in tasks:
+        if task is None:
+            continue
+        try:
+            _ensure_file(dest, *task, checksums)
+            present += 1
+        except ArchiveNotPublished as error:
+            missing.append(error)
+    if missing and not present:
+        raise missing[0]
+    for error in missing:
+        log.warning("season %d loads without this file: %s", season, error)
 
 
 def _task(
@@ -170,7 +202,7 @@ def _get(http: httpx.Client, urls: list[str]) -> bytes:
                 f"download of {redact_url(url)} failed: HTTP {response.status_code}"
             )
         return response.content
-    raise ArchiveDownloadError(f"not found (HTTP 404): {', '.join(map(redact_url, urls))}")
+    raise ArchiveNotPublished(f"not found (HTTP 404): {', '.join(map(redact_url, urls))}")
 
 
 def redact_url(url: str) -> str:

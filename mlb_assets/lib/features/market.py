@@ -6,7 +6,9 @@ derives anything, so no feature can see a later line, by construction. The marke
 state at a moment is each side's latest snapshot at or before it, as
 :func:`mlb_assets.lib.line_movements.book_market_states` defines it; moves and steam
 reuse :func:`mlb_assets.lib.line_movements.compute_line_movements` on the same visible
-snapshots.
+snapshots, and on the polls that observed the lines up to the decision time only
+(:func:`visible_observations`): a live feed polled an hour apart shows no steam here
+either, as in ``line_movements``.
 
 Archives without timestamps (the season workbooks) know an opening and a closing line
 only. :func:`workbook_market_features` uses the opening line and leaves every
@@ -119,12 +121,36 @@ def visible_snapshots(
     return snapshots[(cutoff != _NAT) & (captured <= cutoff)]
 
 
+def visible_observations(
+    observations: pd.DataFrame | None, games: pd.DataFrame, decision_minutes_before: int = 60
+) -> pd.DataFrame | None:
+    """The polls (``odds_observations``) as they stood at each game's decision time.
+
+    A poll after the game's decision time keeps its row with ``observed_at`` NaT: its
+    (game, book) stays one that is polled (a missing (game, book) would read as observed
+    continuously, and a move seen only by later polls as steam), but the moment, future
+    information, is gone. Observations of games not in ``games``, or without a start
+    time, are dropped. None stays None (every line observed continuously).
+    """
+    if observations is None or observations.empty:
+        return observations
+    decision = decision_times(games, decision_minutes_before)
+    position = pd.Index(decision.index).get_indexer(observations["game_id"])
+    cutoff = np.append(_epoch_ns(decision), _NAT)[position]  # a game not in games: NaT
+    observed = _epoch_ns(observations["observed_at"])
+    kept = observations[cutoff != _NAT]
+    on_time = (observed <= cutoff)[cutoff != _NAT]
+    moments = pd.to_datetime(kept["observed_at"], utc=True).where(on_time)
+    return kept.assign(observed_at=moments).drop_duplicates(ignore_index=True)
+
+
 def market_features(
     snapshots: pd.DataFrame,
     games: pd.DataFrame,
     *,
     decision_minutes_before: int = 60,
     book: str = "pinnacle",
+    observations: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per game of ``games``: ``book``'s moneyline and totals at decision time.
 
@@ -145,9 +171,15 @@ def market_features(
       opening line when it never moved).
     * ``ml_steam_home/away``: a steam move towards the side by the decision time, as
       :class:`~mlb_assets.lib.line_movements.MovementParams` defines it (the side's
-      no-vig probability rose 3 points within 30 minutes at an unchanged line);
-      ``ml_steam`` is either of them.
+      no-vig probability rose 3 points within 30 minutes at an unchanged line), claimed
+      only when the polls that bracket the moves (``observations``, as
+      :func:`visible_observations` leaves them) lie within the window; ``ml_steam`` is
+      either of them.
     * ``ml_overround_decision``: the moneyline's margin at decision (booksum minus one).
+
+    ``observations`` are the polls that read each (game, book) line
+    (:data:`~mlb_assets.lib.line_movements.OBSERVATION_COLUMNS`, as ``odds_observations``
+    stores them); None, or a (game, book) absent from them, means observed continuously.
 
     Also returned, not features: the decision prices and the snapshot ids they came
     from (what a pick made at decision time records), ``decision_at`` and
@@ -159,7 +191,8 @@ def market_features(
         snapshots[snapshots["book"] == book], games, params.decision_minutes_before
     )
     states = book_market_states(visible, starts)
-    movements = compute_line_movements(visible, starts, params)
+    seen = visible_observations(observations, games, params.decision_minutes_before)
+    movements = compute_line_movements(visible, starts, params, seen)
     decision = decision_times(games, decision_minutes_before)
     out = pd.DataFrame(index=pd.Index(games["game_id"], name="game_id"))
     out = out.join(_moneyline_features(states, decision)).join(_totals_features(states))

@@ -118,6 +118,7 @@ def build_training_set(
     consensus: pd.DataFrame | None = None,
     *,
     decision_minutes_before: int = 60,
+    observations: pd.DataFrame | None = None,
 ) -> TrainingSet:
     """Every game of ``games`` with its features, targets and closing line.
 
@@ -130,6 +131,10 @@ def build_training_set(
         consensus: optional ``market_consensus`` rows; its decision time must not be
             later than this one's (a later one would leak), else ``ValueError``.
         decision_minutes_before: the decision time, minutes before first pitch.
+        observations: the polls that read each (game, book) line (``odds_observations``);
+            only those at or before each game's decision time place a move in time (see
+            :func:`~mlb_assets.lib.features.market.visible_observations`). None, or a
+            (game, book) absent from them, means observed continuously (the archives).
 
     Returns:
         A :class:`TrainingSet`. ``market_home_prob_anchor`` is the market's no-vig home
@@ -141,7 +146,7 @@ def build_training_set(
     if games["game_id"].duplicated().any():
         raise ValueError("games has duplicate game_id values")
     games = games.sort_values(["game_date", "game_id"], kind="stable").reset_index(drop=True)
-    market = _market(games, snapshots, open_close, decision_minutes_before)
+    market = _market(games, snapshots, open_close, decision_minutes_before, observations)
     parts = [
         games[ID_COLUMNS].assign(decision_at=_decision_at(games, decision_minutes_before)),
         market,
@@ -187,14 +192,20 @@ def _pitcher_names() -> list[str]:
 
 
 def _market(
-    games: pd.DataFrame, snapshots: pd.DataFrame, open_close: pd.DataFrame, minutes: int
+    games: pd.DataFrame,
+    snapshots: pd.DataFrame,
+    open_close: pd.DataFrame,
+    minutes: int,
+    observations: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Snapshot market features where a game has any visible snapshot, else the workbook's.
 
     The anchors (see :data:`ANCHOR_COLUMNS`) take the decision-time probability where the
     game has one, else the opening one, and ``market_anchor_source`` says which.
     """
-    timed = market_features(snapshots, games, decision_minutes_before=minutes)
+    timed = market_features(
+        snapshots, games, decision_minutes_before=minutes, observations=observations
+    )
     timed = timed.set_index("game_id")
     workbook = workbook_market_features(open_close, games).set_index("game_id")
     use_timed = timed["market_source"].notna().to_numpy()

@@ -99,11 +99,15 @@ def _is_true(values: pd.Series) -> pd.Series:
 
 
 def invalid_prices(prices: pd.Series) -> pd.Series:
-    """The prices that are present but not valid American prices; null where fine or absent.
+    """The prices that are present but not whole American prices; null where fine or absent.
 
-    Absent prices are left to a separate not-null expectation where the column requires one.
+    Stored prices are whole: normalization quarantines half cents before storage, so one
+    here means a row bypassed it. Absent prices are left to a separate not-null
+    expectation where the column requires one.
     """
+    numbers = pd.to_numeric(prices, errors="coerce")
     valid = pd.Series(is_valid_american(prices), index=prices.index).astype(bool)
+    valid &= (numbers % 1 == 0).fillna(False).astype(bool)
     return _violations(prices, ~valid & prices.notna())
 
 

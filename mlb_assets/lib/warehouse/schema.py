@@ -89,6 +89,20 @@ odds_snapshot_days = sa.Table(
     "freshness and row counts without counting tens of millions of rows",
 )
 
+odds_observations = sa.Table(
+    "odds_observations",
+    metadata,
+    sa.Column("game_id", sa.String(16), primary_key=True),
+    sa.Column("book", sa.String(64), primary_key=True),
+    sa.Column("observed_at", UtcDateTime, primary_key=True),
+    sa.Column("game_date", sa.Date, nullable=False),
+    sa.Column("payload_id", sa.BigInteger, nullable=True, comment="raw_payloads lineage"),
+    sa.Index("ix_odds_observations_game_date", "game_date"),
+    comment="the polls that read each game's line at each book, written with odds_snapshots: "
+    "a change lies between the polls that bracket it; a game and book without rows (the "
+    "archives) was observed continuously",
+)
+
 opening_closing_lines = sa.Table(
     "opening_closing_lines",
     metadata,
@@ -435,6 +449,7 @@ DATED_TABLES = (
     games,
     odds_snapshots,
     odds_snapshot_days,
+    odds_observations,
     opening_closing_lines,
     line_movements,
     market_consensus,

@@ -5,8 +5,11 @@ postseasons); ``home_team`` is then the side the source lists as home. The seaso
 workbooks' moneylines may carry half-cent prices (``-219.5``): ``opening_closing_lines``
 stores its prices as given, so its price columns become floats. Steam is claimed only
 when the observations that bracket a move lie within the steam window: line_movements and
-steam_events record that gap. bet_ledger records the closing point its CLV was measured
-at, and how far it lies from the bet's point (CLV is claimed only at the same point).
+steam_events record that gap, and odds_observations keeps the polls themselves (which
+game's line each poll read at each book; none for the archives, observed continuously),
+so line movements, consensus and features all read the same ones. bet_ledger records the
+closing point its CLV was measured at, and how far it lies from the bet's point (CLV is
+claimed only at the same point).
 
 Revision ID: 0009
 Revises: 0008
@@ -43,9 +46,25 @@ def _price_columns(batch, new_type, old_type) -> None:  # type: ignore[no-untype
         )
 
 
+def _create_odds_observations() -> None:
+    op.create_table(
+        "odds_observations",
+        sa.Column("game_id", sa.String(16), primary_key=True),
+        sa.Column("book", sa.String(64), primary_key=True),
+        sa.Column("observed_at", sa.DateTime(timezone=True), primary_key=True),
+        sa.Column("game_date", sa.Date, nullable=False),
+        sa.Column("payload_id", sa.BigInteger, nullable=True, comment="raw_payloads lineage"),
+        comment="the polls that read each game's line at each book, written with "
+        "odds_snapshots: a change lies between the polls that bracket it; a game and book "
+        "without rows (the archives) was observed continuously",
+    )
+    op.create_index("ix_odds_observations_game_date", "odds_observations", ["game_date"])
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     drop_reporting_views(bind)
+    _create_odds_observations()
     with op.batch_alter_table("games") as batch:
         batch.add_column(
             sa.Column(
@@ -89,6 +108,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     bind = op.get_bind()
     drop_reporting_views(bind)
+    op.drop_table("odds_observations")
     with op.batch_alter_table("bet_ledger") as batch:
         batch.drop_column("clv_point_diff")
         batch.drop_column("closing_point")

@@ -212,3 +212,29 @@ def test_real_rda_out_of_a_cran_tarball(upstream, archive_dir: Path, tmp_path: P
     )
     assert file_md5(catalog.pinnacle_path(2016)) == "de5052a9431ff0a767b2c16cd01717ff"
     shutil.rmtree(tmp_path / "a")
+
+
+def test_a_season_after_the_mirror_downloads_and_parses(upstream, tmp_path: Path) -> None:
+    """No checksum is known for a new season's workbook: the one received is recorded, and
+    the file (a made-up sheet in a later layout) parses like the mirrored seasons."""
+    from mlb_assets.lib.archives.season import load_season
+    from mlb_assets_tests.lib.archives.workbook_fixtures import (
+        HEADER_LATER,
+        neutral_site_rows,
+        write_workbook,
+    )
+
+    sheet = write_workbook(tmp_path / "sheet.xlsx", HEADER_LATER, neutral_site_rows())
+    body = sheet.read_bytes()
+    upstream.put(f"{SBR_DIR}/mlb-odds-2021.xlsx", body)
+    dest = tmp_path / "archives"
+    # Retrosheet has not published 2021 here: the season loads from its workbook alone.
+    catalog = ensure_archives(dest, [2021], base_urls=upstream.base_urls)
+    assert any(path.endswith("/gl2021.zip") for path in upstream.requests)
+
+    assert catalog.seasons() == {2021: {"sbr"}}
+    checksums = json.loads((dest / "checksums.json").read_text())
+    assert checksums == {"sbr/mlb-odds-2021.xlsx": hashlib.md5(body).hexdigest()}
+    season = load_season(dest, 2021)
+    assert len(season.games) == 4 and season.games["neutral_site"].sum() == 2
+    assert [rows.unaccounted for rows in season.source_rows] == [0]

@@ -110,7 +110,7 @@ STORY = snapshots(
     total(before_decision(600), 8.5, 100, -110),
     total(before_decision(90), 9.0, -105, -105),
     total(DECISION + pd.Timedelta(minutes=5), 9.5, 100, -120),  # after: invisible
-    moneyline(before_decision(60), 900, -2000, book="otherbook"),  # another book
+    moneyline(before_decision(60), 400, -500, book="otherbook"),  # another book
 )
 
 

@@ -10,7 +10,13 @@ import sqlalchemy as sa
 
 from mlb_assets.lib.warehouse import migrate
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine, safe_url
-from mlb_assets.lib.warehouse.load import LoadError, bulk_insert, read_frame, replace_dates
+from mlb_assets.lib.warehouse.load import (
+    LoadError,
+    bulk_insert,
+    read_frame,
+    replace_dates,
+    replace_keys,
+)
 from mlb_assets.lib.warehouse.partitions import ensure_partitions
 from mlb_assets.lib.warehouse.schema import line_movements, odds_snapshots, quarantine
 from mlb_assets.lib.warehouse.store import land_payload, stable_id, write_quarantine
@@ -78,6 +84,19 @@ def test_replace_rejects_rows_outside_the_range(engine: sa.Engine) -> None:
     with engine.begin() as connection, pytest.raises(LoadError, match="outside"):
         day = date(2016, 4, 3)
         replace_dates(connection, odds_snapshots, _snapshots("2016-04-05", 1), day, day)
+
+
+def test_replace_keys_updates_rows_where_they_live(engine: sa.Engine) -> None:
+    """A resumed game, listed on another day, replaces its own row and nothing else."""
+    with engine.begin() as connection:
+        bulk_insert(connection, odds_snapshots, _snapshots("2016-04-03", 2))
+    update = _snapshots("2016-04-03", 1, price=150)
+    for _ in range(2):
+        with engine.begin() as connection:
+            assert replace_keys(connection, odds_snapshots, update, "snapshot_id") == 1
+    with engine.connect() as connection:
+        back = read_frame(connection, sa.select(odds_snapshots).order_by("captured_at"))
+    assert back["price_american"].tolist() == [150, -109]
 
 
 def test_crash_inside_a_partition_leaves_it_as_it_was(engine: sa.Engine) -> None:
