@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 import pytest
 
 from mlb_assets.resources import resources_for
@@ -24,6 +25,30 @@ def make_resources(
     return resources_for(
         database_url, str(archive_dir) if archive_dir else None, str(home), **overrides
     )
+
+
+def crafted_games(game_id: str, day: date) -> pd.DataFrame:
+    """One made-up scheduled game (SLN at PIT, 17:05 UTC) for replayed live-feed tests."""
+    return pd.DataFrame(
+        [
+            {
+                "game_id": game_id,
+                "season": day.year,
+                "game_date": day,
+                "game_number": 0,
+                "away_team": "SLN",
+                "home_team": "PIT",
+                "start_time_utc": pd.Timestamp(f"{day} 17:05", tz="UTC"),
+                "away_pitcher": "A Wainwright",
+                "home_pitcher": "F Liriano",
+                "away_score": pd.NA,
+                "home_score": pd.NA,
+                "day_night": "D",
+                "status": "scheduled",
+                "sources": "crafted",
+            }
+        ]
+    ).astype({"away_score": "Int64", "home_score": "Int64"})
 
 
 # A small real slice with tiny AutoML budgets on CPU: April-May 2016, models trained on the

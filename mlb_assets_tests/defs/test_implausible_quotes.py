@@ -32,7 +32,7 @@ from mlb_assets.lib.warehouse.schema import (
 )
 from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsApiResource
 from mlb_assets.runner import run_season_backfill
-from mlb_assets_tests.defs.conftest import make_resources
+from mlb_assets_tests.defs.conftest import crafted_games, make_resources
 
 KEY = "implausible-test-key"
 DAY = date(2016, 4, 3)
@@ -46,26 +46,7 @@ BROKEN = (
 
 
 def _games() -> pd.DataFrame:
-    return pd.DataFrame(
-        [
-            {
-                "game_id": GAME,
-                "season": 2016,
-                "game_date": DAY,
-                "game_number": 0,
-                "away_team": "SLN",
-                "home_team": "PIT",
-                "start_time_utc": pd.Timestamp("2016-04-03 17:05", tz="UTC"),
-                "away_pitcher": "A Wainwright",
-                "home_pitcher": "F Liriano",
-                "away_score": pd.NA,
-                "home_score": pd.NA,
-                "day_night": "D",
-                "status": "scheduled",
-                "sources": "crafted",
-            }
-        ]
-    ).astype({"away_score": "Int64", "home_score": "Int64"})
+    return crafted_games(GAME, DAY)
 
 
 def _quotes() -> pd.DataFrame:
