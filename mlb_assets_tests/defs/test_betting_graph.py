@@ -190,7 +190,9 @@ def test_ledger_settles_and_rebuilds_exactly(backtest: dict[str, object]) -> Non
     rebuilt = build_ledger(
         bets,
         _table(url, games),
-        closes[["game_id", "market", "side", "book", "close_price", "close_prob_novig"]],
+        closes[
+            ["game_id", "market", "side", "book", "close_price", "close_point", "close_prob_novig"]
+        ],
         starting_bankroll=10_000.0,
         reference_book="pinnacle",
         settled_at_known=stored.set_index("bet_id")["settled_at"],
