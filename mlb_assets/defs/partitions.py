@@ -7,7 +7,9 @@ from datetime import date, timedelta
 import dagster as dg
 import pandas as pd
 
+from mlb_assets.lib.ingest.live import local_date
 from mlb_assets.lib.settings import GAME_TIMEZONE
+from mlb_assets.resources.live import IngestionResource
 
 # The earliest archived season starts in 2010; the range is not a list of seasons, which are
 # discovered from the archive files.
@@ -35,3 +37,12 @@ def markdown_preview(frame: pd.DataFrame, rows: int = 5) -> dg.MetadataValue:
 
 def date_label(start: date, end: date) -> str:
     return start.isoformat() if start == end else f"{start.isoformat()}..{end.isoformat()}"
+
+
+def today_partition(context: dg.ScheduleEvaluationContext, ingestion: IngestionResource) -> str:
+    """The game date (America/New_York) of the tick: its scheduled time on the wall clock,
+    the replay's "now" when the ingestion clock is a replay's (``MLB_ASSETS_NOW``,
+    ``MLB_ASSETS_CLOCK_URL``)."""
+    if ingestion.replays_time:
+        return local_date(ingestion.now()).isoformat()
+    return context.scheduled_execution_time.date().isoformat()

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from mlb_assets.lib.archives.season import season_quotes
 from mlb_assets.lib.ops.postgres import scratch_database
+from mlb_assets.lib.replay.synthetic_books import expand_books
 from mlb_assets.lib.snapshots import normalize_by_source
 from mlb_assets.lib.warehouse import migrate
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
@@ -72,7 +73,8 @@ def _fingerprint(engine: sa.Engine, span: tuple[date, date]) -> pd.DataFrame:
 def _expected_ids(archive: Path, home: Path, span: tuple[date, date], books: int) -> set[int]:
     """The snapshot ids the odds_snapshots asset must hold for ``span`` (the oracle)."""
     resource = ArchiveResource(archive_dir=str(archive), home=str(home), load_test_books=books)
-    quotes = pd.concat(season_quotes(s, *span, books) for s in resource.seasons_between(*span))
+    quotes = pd.concat(season_quotes(s, *span) for s in resource.seasons_between(*span))
+    quotes = expand_books(quotes, books)
     snapshots, _ = normalize_by_source(quotes)
     return set(snapshots["snapshot_id"].astype("int64"))
 

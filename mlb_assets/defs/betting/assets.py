@@ -11,8 +11,6 @@ import sqlalchemy as sa
 from mlflow import MlflowClient
 from pydantic import Field
 
-from mlb_assets.defs.features.assets import DECISION_MINUTES_BEFORE, FEATURE_SETS
-from mlb_assets.defs.models.assets import TRAIN_LAST_DATE_PARAM
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -42,6 +40,7 @@ from mlb_assets.lib.betting.rollups import bankroll_curve, headline, roi_summary
 from mlb_assets.lib.features.market import decision_times
 from mlb_assets.lib.models.registry import champion_version
 from mlb_assets.lib.models.tracking import configure
+from mlb_assets.lib.names import DECISION_MINUTES_BEFORE, FEATURE_SETS, TRAIN_LAST_DATE_PARAM
 from mlb_assets.lib.ops.alerts import AlertDeliveryError
 from mlb_assets.lib.warehouse.load import bulk_insert, read_frame, replace_dates
 from mlb_assets.lib.warehouse.reporting import refresh_reporting_views

@@ -7,8 +7,8 @@ pitch) is followed by a run that prices it with what was known then.
 import dagster as dg
 
 from mlb_assets.config import current
-from mlb_assets.defs.ingestion.schedules import today_partition
 from mlb_assets.defs.jobs import daily_picks_job
+from mlb_assets.defs.partitions import today_partition
 from mlb_assets.lib.settings import GAME_TIMEZONE
 from mlb_assets.resources.live import IngestionResource
 

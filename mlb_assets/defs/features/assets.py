@@ -1,11 +1,9 @@
 """Point-in-time features per game date, and the training set the models learn from."""
 
-from datetime import date, timedelta
-from pathlib import Path
+from datetime import timedelta
 
 import dagster as dg
 import pandas as pd
-import sqlalchemy as sa
 
 from mlb_assets.defs.partitions import (
     date_label,
@@ -15,19 +13,14 @@ from mlb_assets.defs.partitions import (
     single_run_backfill,
 )
 from mlb_assets.lib.features.training_set import build_training_set
-from mlb_assets.lib.warehouse.load import read_frame, replace_dates
-from mlb_assets.lib.warehouse.odds import read_observations
+from mlb_assets.lib.names import DECISION_MINUTES_BEFORE, FEATURE_SETS
+from mlb_assets.lib.warehouse.features import read_feature_inputs
+from mlb_assets.lib.warehouse.load import replace_dates
 from mlb_assets.lib.warehouse.schema import game_features as features_table
-from mlb_assets.lib.warehouse.schema import games as games_table
-from mlb_assets.lib.warehouse.schema import market_consensus as consensus_table
-from mlb_assets.lib.warehouse.schema import odds_snapshots as snapshots_table
-from mlb_assets.lib.warehouse.schema import opening_closing_lines as open_close_table
 from mlb_assets.resources.warehouse import WarehouseResource
 
 # Form windows reach back over 30 games and into the previous season.
 HISTORY_DAYS = 400
-FEATURE_SETS = ("sharp_action_features", "team_form", "pitcher_form")
-DECISION_MINUTES_BEFORE = 60
 
 
 def feature_set_of(column: str) -> str:
@@ -37,31 +30,6 @@ def feature_set_of(column: str) -> str:
     if "_sp_" in column or column.startswith("diff_sp_"):
         return "pitcher_form"
     return "team_form"  # team form and game context
-
-
-def read_inputs(
-    warehouse: WarehouseResource, start: date | None, end: date | None, history_from: date | None
-) -> dict[str, pd.DataFrame]:
-    """The warehouse tables the features read: games from ``history_from``, the rest from
-    ``start``; ``None`` bounds read everything. ``observations`` are the polls of the same
-    dates as the snapshots (none for the archives: observed continuously)."""
-
-    def between(table: sa.Table, low: date | None) -> sa.Select:
-        query = sa.select(table)
-        if low is not None:
-            query = query.where(table.c.game_date >= low)
-        if end is not None:
-            query = query.where(table.c.game_date <= end)
-        return query
-
-    with warehouse.connect() as connection:
-        return {
-            "games": read_frame(connection, between(games_table, history_from)),
-            "snapshots": read_frame(connection, between(snapshots_table, start)),
-            "open_close": read_frame(connection, between(open_close_table, start)),
-            "consensus": read_frame(connection, between(consensus_table, start)),
-            "observations": read_observations(connection, start, end),
-        }
 
 
 def _long(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -116,7 +84,8 @@ def _long(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 )
 def game_feature_assets(context: dg.AssetExecutionContext, warehouse: WarehouseResource):  # type: ignore[no-untyped-def]
     start, end = partition_dates(context)
-    inputs = read_inputs(warehouse, start, end, start - timedelta(days=HISTORY_DAYS))
+    with warehouse.connect() as connection:
+        inputs = read_feature_inputs(connection, start, end, start - timedelta(days=HISTORY_DAYS))
     if inputs["games"].empty:
         built, columns = pd.DataFrame(columns=["game_id", "game_date"]), []
     else:
@@ -149,16 +118,3 @@ def game_feature_assets(context: dg.AssetExecutionContext, warehouse: WarehouseR
                 "preview": markdown_preview(wide.iloc[:, :8]),
             },
         )
-
-
-class TrainingSetConfig(dg.Config):
-    """Which games the models learn from."""
-
-    cutoff: str | None = None  # ISO date: games before it (default: every game)
-    first_season: int | None = None
-
-
-def training_set_path(home: Path) -> Path:
-    path = home / "datasets" / "training_set.parquet"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path

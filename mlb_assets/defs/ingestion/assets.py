@@ -5,7 +5,6 @@ from datetime import date
 import dagster as dg
 import pandas as pd
 
-from mlb_assets.defs.ingestion.live import poll_odds_api, schedule_games
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -13,12 +12,13 @@ from mlb_assets.defs.partitions import (
     partition_dates,
     single_run_backfill,
 )
-from mlb_assets.lib.archives.season import concat, in_dates, quarantine_for
+from mlb_assets.lib.archives.season import in_dates
 from mlb_assets.lib.warehouse.load import replace_dates, replace_keys
 from mlb_assets.lib.warehouse.schema import games as games_table
-from mlb_assets.lib.warehouse.store import land_payload, write_quarantine
+from mlb_assets.lib.warehouse.store import write_quarantine
 from mlb_assets.resources.archive import ArchiveResource
 from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsApiResource
+from mlb_assets.resources.sources import market_source
 from mlb_assets.resources.warehouse import WarehouseResource
 
 GAME_COLUMNS = [c.name for c in games_table.columns]
@@ -44,40 +44,18 @@ def raw_odds_payloads(
     warehouse: WarehouseResource,
     ingestion: IngestionResource,
     odds_api: OddsApiResource,
+    mlb_stats: MlbStatsResource,
 ) -> dg.MaterializeResult:
     start, end = partition_dates(context)
-    if ingestion.uses_odds_api:
-        figures = poll_odds_api(context, odds_api, ingestion, warehouse, start, end)
-        return dg.MaterializeResult(metadata={"source": "odds_api", **figures})
-    landed: list[dict[str, object]] = []
-    for season in archive.seasons_between(start, end):
-        with warehouse.begin() as connection:
-            for file in season.files:
-                payload_id = land_payload(
-                    connection,
-                    source=file.source,
-                    source_ref=file.path.name,
-                    body=file.path.read_bytes(),
-                    media_type=file.media_type,
-                    request_params={"season": season.season, "file": file.path.name},
-                )
-                landed.append(
-                    {
-                        "season": season.season,
-                        "source": file.source,
-                        "file": file.path.name,
-                        "sha256": file.sha256[:12],
-                        "payload_id": payload_id,
-                    }
-                )
-    context.log.info(f"{len(landed)} archive payloads cover {date_label(start, end)}")
-    return dg.MaterializeResult(
-        metadata={
-            "source": "archive",
-            "payloads": len(landed),
-            "preview": markdown_preview(pd.DataFrame(landed), rows=10),
-        }
-    )
+    source = market_source(ingestion, archive, odds_api, mlb_stats, warehouse, context.log)
+    figures = source.land(start, end)
+    counts = {k: v for k, v in figures.items() if not isinstance(v, pd.DataFrame)}
+    context.log.info(f"{source.name} payloads for {date_label(start, end)}: {counts}")
+    metadata = {
+        key: markdown_preview(value, rows=10) if isinstance(value, pd.DataFrame) else value
+        for key, value in figures.items()
+    }
+    return dg.MaterializeResult(metadata={"source": source.name, **metadata})
 
 
 @dg.asset(
@@ -109,14 +87,14 @@ def games(
     archive: ArchiveResource,
     warehouse: WarehouseResource,
     ingestion: IngestionResource,
+    odds_api: OddsApiResource,
     mlb_stats: MlbStatsResource,
 ) -> dg.MaterializeResult:
     start, end = partition_dates(context)
-    if ingestion.uses_odds_api:
-        frame, bad_rows = schedule_games(context, mlb_stats, warehouse, start, end)
-        unmatched, source_rows = pd.DataFrame(), pd.DataFrame()
-    else:
-        frame, unmatched, bad_rows, source_rows = _archive_games(archive, start, end)
+    source = market_source(ingestion, archive, odds_api, mlb_stats, warehouse, context.log)
+    schedule = source.schedule(start, end)
+    frame, unmatched = schedule.games, schedule.unmatched
+    bad_rows, source_rows = schedule.quarantine, schedule.source_rows
     frame = frame.reindex(columns=GAME_COLUMNS) if not frame.empty else frame
     if not frame.empty:
         # Sources that cannot tell a neutral site (the MLB Stats schedule) leave it unset.
@@ -176,12 +154,3 @@ def _split_by_date(
         return frame, frame
     inside = in_dates(frame, start, end)
     return frame[inside], frame[~inside]
-
-
-def _archive_games(archive: ArchiveResource, start, end):  # type: ignore[no-untyped-def]
-    seasons = archive.seasons_between(start, end)
-    frame = concat(s.games[in_dates(s.games, start, end)] for s in seasons)
-    unmatched = concat(s.unmatched[in_dates(s.unmatched, start, end)] for s in seasons)
-    bad_rows = concat(quarantine_for(s, start, end) for s in seasons)
-    source_rows = [{"season": s.season, **r.as_dict()} for s in seasons for r in s.source_rows]
-    return frame, unmatched, bad_rows, pd.DataFrame(source_rows)

@@ -9,18 +9,9 @@ import dagster as dg
 
 from mlb_assets.config import current
 from mlb_assets.defs.jobs import odds_poll_job, schedule_refresh_job
-from mlb_assets.lib.ingest.live import local_date
+from mlb_assets.defs.partitions import today_partition
 from mlb_assets.lib.settings import GAME_TIMEZONE
 from mlb_assets.resources.live import IngestionResource
-
-
-def today_partition(context: dg.ScheduleEvaluationContext, ingestion: IngestionResource) -> str:
-    """The game date (America/New_York) of the tick: its scheduled time on the wall clock,
-    the replay's "now" when the ingestion clock is a replay's (``MLB_ASSETS_NOW``,
-    ``MLB_ASSETS_CLOCK_URL``)."""
-    if ingestion.replays_time:
-        return local_date(ingestion.now()).isoformat()
-    return context.scheduled_execution_time.date().isoformat()
 
 
 @dg.schedule(

@@ -1,39 +1,23 @@
 """Sensors: settle a date once all its games are over; flag and re-poll stale odds."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import dagster as dg
-import pandas as pd
-import sqlalchemy as sa
 
 from mlb_assets.config import current
 from mlb_assets.defs.jobs import odds_poll_job, schedule_refresh_job, settlement_job
 from mlb_assets.lib.ingest.live import local_date
-from mlb_assets.lib.ingest.monitoring import (
-    Staleness,
-    date_to_refresh,
-    dates_ready_to_settle,
-    odds_staleness,
-)
-from mlb_assets.lib.warehouse.load import read_frame
-from mlb_assets.lib.warehouse.schema import games, odds_snapshots
+from mlb_assets.lib.ingest.monitoring import date_to_refresh, dates_ready_to_settle
+from mlb_assets.lib.names import STALE_ODDS_MINUTES
+from mlb_assets.lib.warehouse.freshness import games_between, todays_staleness
 from mlb_assets.resources.live import IngestionResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
 # Without a cursor the sensor looks this far back: it settles the recent season, not
 # every archived date a backfill ever loaded.
 SETTLEMENT_LOOKBACK_DAYS = 7
-STALE_ODDS_MINUTES = 30
 # A past date whose games the warehouse still shows unfinished is read again this often.
 REFRESH_EVERY_MINUTES = 30
-
-
-def games_between(warehouse: WarehouseResource, start: date, end: date):  # type: ignore[no-untyped-def]
-    query = sa.select(games.c.game_date, games.c.status, games.c.start_time_utc).where(
-        games.c.game_date.between(start, end)
-    )
-    with warehouse.connect() as connection:
-        return read_frame(connection, query)
 
 
 @dg.sensor(
@@ -56,7 +40,8 @@ def settlement_sensor(
     today = local_date(now)
     after = date.fromisoformat(context.cursor) if context.cursor else None
     start = (after + timedelta(days=1)) if after else today - timedelta(SETTLEMENT_LOOKBACK_DAYS)
-    known = games_between(warehouse, start, today)
+    with warehouse.connect() as connection:
+        known = games_between(connection, start, today)
     ready = dates_ready_to_settle(known, after=after, today=today)
     if ready:
         return dg.SensorResult(
@@ -86,25 +71,6 @@ def settlement_sensor(
     )
 
 
-def newest_odds(warehouse: WarehouseResource, day: date):  # type: ignore[no-untyped-def]
-    newest = sa.func.max(odds_snapshots.c.captured_at).label("newest")
-    query = sa.select(newest).where(odds_snapshots.c.game_date == day)
-    with warehouse.connect() as connection:
-        value = read_frame(connection, query)["newest"].iloc[0]
-    return None if pd.isna(value) else value.to_pydatetime()
-
-
-def todays_staleness(warehouse: WarehouseResource, now: datetime) -> Staleness:
-    """Whether today's odds are stale at ``now`` (see ``odds_staleness``)."""
-    today = local_date(now)
-    return odds_staleness(
-        games_between(warehouse, today, today),
-        newest_odds(warehouse, today),
-        now=now,
-        max_age_minutes=STALE_ODDS_MINUTES,
-    )
-
-
 @dg.sensor(
     job=odds_poll_job,
     minimum_interval_seconds=current().stale_odds_sensor_seconds,
@@ -121,7 +87,8 @@ def stale_odds_sensor(
 ) -> dg.SensorResult:
     now = ingestion.now()
     today = local_date(now)
-    staleness = todays_staleness(warehouse, now)
+    with warehouse.connect() as connection:
+        staleness = todays_staleness(connection, now)
     if not staleness.stale:
         return dg.SensorResult(skip_reason=staleness.reason)
     context.log.warning(f"stale odds on {today}: {staleness.reason}")

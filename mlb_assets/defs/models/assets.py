@@ -15,12 +15,6 @@ import pandas as pd
 from mlflow import MlflowClient
 from pydantic import Field
 
-from mlb_assets.defs.features.assets import (
-    DECISION_MINUTES_BEFORE,
-    TrainingSetConfig,
-    read_inputs,
-    training_set_path,
-)
 from mlb_assets.defs.partitions import markdown_preview
 from mlb_assets.lib import settings
 from mlb_assets.lib.evaluation import (
@@ -31,7 +25,12 @@ from mlb_assets.lib.evaluation import (
     walk_forward,
 )
 from mlb_assets.lib.features.skew import empty_in_training, skew_report
-from mlb_assets.lib.features.training_set import ANCHOR_COLUMNS, build_training_set, fingerprint
+from mlb_assets.lib.features.training_set import (
+    ANCHOR_COLUMNS,
+    build_training_set,
+    fingerprint,
+    training_set_path,
+)
 from mlb_assets.lib.models.anchored import (
     anchor_column,
     anchor_trained,
@@ -44,6 +43,14 @@ from mlb_assets.lib.models.h2o_engine import ensure_h2o, train_h2o
 from mlb_assets.lib.models.pyfunc import ModelSpec, TrainedModel, load_scorer
 from mlb_assets.lib.models.registry import champion_version, train_run
 from mlb_assets.lib.models.tracking import configure, redact
+from mlb_assets.lib.names import (
+    DECISION_MINUTES_BEFORE,
+    FEATURE_SETS,
+    HOME_WIN_MODEL,
+    MODEL_NAMES,
+    TRAIN_LAST_DATE_PARAM,
+)
+from mlb_assets.lib.warehouse.features import read_feature_inputs
 from mlb_assets.lib.warehouse.load import bulk_insert
 from mlb_assets.lib.warehouse.schema import model_calibration as calibration_table
 from mlb_assets.lib.warehouse.schema import model_evaluation as evaluation_table
@@ -51,15 +58,20 @@ from mlb_assets.lib.warehouse.schema import model_evidence as evidence_table_sch
 from mlb_assets.resources.models import H2OResource, MlflowResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
-MODEL_NAME = "mlb_home_win"
-TRAIN_LAST_DATE_PARAM = "train_last_date"
-FEATURE_ASSETS = ["sharp_action_features", "team_form", "pitcher_form"]
+MODEL_NAME = HOME_WIN_MODEL
+
+
+class TrainingSetConfig(dg.Config):
+    """Which games the models learn from."""
+
+    cutoff: str | None = None  # ISO date: games before it (default: every game)
+    first_season: int | None = None
 
 
 @dg.asset(
     group_name="models",
     kinds={"python", "parquet"},
-    deps=FEATURE_ASSETS,
+    deps=list(FEATURE_SETS),
     description=(
         "One row per game with its point-in-time features, targets (home win; total over the "
         "decision-time line, pushes excluded), the market's no-vig probability at decision "
@@ -72,7 +84,8 @@ def training_set(
     context: dg.AssetExecutionContext, config: TrainingSetConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     cutoff = date.fromisoformat(config.cutoff) if config.cutoff else None
-    inputs = read_inputs(warehouse, None, cutoff, None)
+    with warehouse.connect() as connection:
+        inputs = read_feature_inputs(connection, None, cutoff, None)
     games = inputs["games"]
     if config.first_season is not None:
         games = games[games["season"] >= config.first_season]
@@ -409,7 +422,7 @@ class EvaluationConfig(dg.Config):
     model_name: str | None = None
 
 
-TARGET_MODELS = {"home_win": MODEL_NAME, "total_over": "mlb_total_over"}
+TARGET_MODELS = MODEL_NAMES
 # The walk-forward column of the champion's own out-of-sample predictions.
 CHAMPION_PREDICTOR = "champion"
 

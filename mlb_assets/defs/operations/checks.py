@@ -19,13 +19,15 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
-from mlb_assets.defs.ingestion.sensors import STALE_ODDS_MINUTES, todays_staleness
 from mlb_assets.defs.partitions import date_label, game_date_partitions
 from mlb_assets.lib.ingest.live import local_date
+from mlb_assets.lib.names import FEATURE_SETS, STALE_ODDS_MINUTES
 from mlb_assets.lib.quality.quarantine import QuarantineShare
-from mlb_assets.lib.quality.validate import QualityRules, validate_table
+from mlb_assets.lib.quality.rules import QualityRules
+from mlb_assets.lib.quality.validate import validate_table
 from mlb_assets.lib.teams import team_names
 from mlb_assets.lib.warehouse import schema
+from mlb_assets.lib.warehouse.freshness import todays_staleness
 from mlb_assets.lib.warehouse.load import read_frame
 from mlb_assets.resources.betting import BettingResource
 from mlb_assets.resources.live import IngestionResource
@@ -50,7 +52,7 @@ CHECKED_TABLES = (
     CheckedTable("line_movements", schema.line_movements, "line_movements"),
     *(
         CheckedTable(name, schema.game_features, "game_features", feature_set=name)
-        for name in ("sharp_action_features", "team_form", "pitcher_form")
+        for name in FEATURE_SETS
     ),
     CheckedTable("picks", schema.picks, "picks"),
     CheckedTable("bet_ledger", schema.bet_ledger, "bet_ledger", partitioned=False),
@@ -176,7 +178,8 @@ def _severity(share: QuarantineShare | None) -> dg.AssetCheckSeverity:
 )
 def odds_fresh(warehouse: WarehouseResource, ingestion: IngestionResource) -> dg.AssetCheckResult:
     now = ingestion.now()
-    staleness = todays_staleness(warehouse, now)
+    with warehouse.connect() as connection:
+        staleness = todays_staleness(connection, now)
     return dg.AssetCheckResult(
         passed=not staleness.stale,
         severity=dg.AssetCheckSeverity.WARN,

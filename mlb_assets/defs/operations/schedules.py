@@ -13,11 +13,11 @@ from datetime import date, timedelta
 import dagster as dg
 
 from mlb_assets.config import current
-from mlb_assets.defs.ingestion.schedules import today_partition
 from mlb_assets.defs.jobs import KIND_TAG, models_job, settlement_job
 from mlb_assets.defs.operations.backups import backup_job
 from mlb_assets.defs.operations.checks import odds_fresh
 from mlb_assets.defs.operations.retention import run_retention_job
+from mlb_assets.defs.partitions import today_partition
 from mlb_assets.lib.settings import GAME_TIMEZONE
 from mlb_assets.resources.live import IngestionResource
 

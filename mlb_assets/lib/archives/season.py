@@ -304,19 +304,17 @@ def concat(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame()
 
 
-def season_quotes(season: SeasonArchives, start: date, end: date, books: int = 1) -> pd.DataFrame:
+def season_quotes(season: SeasonArchives, start: date, end: date) -> pd.DataFrame:
     """The season's timestamped quotes for games dated in [start, end], with lineage.
 
     Each row gains its ``game_date``, the ``source`` of the archive file and that file's
-    ``payload_id`` in ``raw_payloads``. ``books`` above 1 replays the real quotes across
-    synthetic books as well, for load tests (see ``lib/replay/synthetic_books``).
+    ``payload_id`` in ``raw_payloads``.
     """
-    from mlb_assets.lib.replay.synthetic_books import expand_books
     from mlb_assets.lib.warehouse.store import stable_id
 
     dates = season.games.set_index("game_id")["game_date"]
     quotes = season.quotes.assign(game_date=season.quotes["game_id"].map(dates))
-    quotes = expand_books(quotes[in_dates(quotes, start, end)], books)
+    quotes = quotes[in_dates(quotes, start, end)]
     file = season.file_for(PINNACLE_SOURCE)
     payload_id = stable_id(file.source, file.sha256) if file else None
     return quotes.assign(source=file.source if file else None, payload_id=payload_id)

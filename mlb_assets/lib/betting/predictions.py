@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from mlb_assets.lib.betting.settlement import margin
+from mlb_assets.lib.names import MODEL_NAMES
 
 PREDICTION_COLUMNS = [
     "game_id",
@@ -45,8 +46,10 @@ class MarketModel:
 
 
 MARKET_MODELS = {
-    "h2h": MarketModel("h2h", "mlb_home_win", "home_win", "home"),
-    "totals": MarketModel("totals", "mlb_total_over", "total_over", "over", "total_decision_line"),
+    "h2h": MarketModel("h2h", MODEL_NAMES["home_win"], "home_win", "home"),
+    "totals": MarketModel(
+        "totals", MODEL_NAMES["total_over"], "total_over", "over", "total_decision_line"
+    ),
 }
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -280,3 +281,10 @@ def _canonical_bytes(values: pd.Series) -> bytes:
         return array.astype("<f8").tobytes()
     text = values.astype(object).where(values.notna(), "\x00NA")
     return "\x1d".join(map(str, text.tolist())).encode()
+
+
+def training_set_path(home: Path) -> Path:
+    """Where the training set is saved in ``MLB_ASSETS_HOME`` (its metadata beside it)."""
+    path = home / "datasets" / "training_set.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path

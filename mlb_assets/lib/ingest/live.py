@@ -9,7 +9,7 @@ same snapshots from the same bytes, and the archive path meets the same normaliz
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -32,6 +32,14 @@ def day_window(day: date) -> tuple[datetime, datetime]:
 
 def local_date(moment: datetime) -> date:
     return moment.astimezone(GAME_ZONE).date()
+
+
+def days_between(start: date, end: date) -> Iterator[date]:
+    """Every date from ``start`` to ``end``, both included."""
+    day = start
+    while day <= end:
+        yield day
+        day += timedelta(days=1)
 
 
 #: How long before a game date its historical walk starts unless configured otherwise.

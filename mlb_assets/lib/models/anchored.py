@@ -27,14 +27,14 @@ the price has not already absorbed.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from mlb_assets.lib.models import metrics
-from mlb_assets.lib.models.logistic import fit_logistic, logit, sigmoid
+from mlb_assets.lib.models.blend import Blend
+from mlb_assets.lib.models.logistic import fit_logistic, logit
 from mlb_assets.lib.models.pyfunc import BLEND_KEY, ModelSpec, TrainedModel, load_engine_scorer
 
 # The anchor of each target: the market's no-vig probability of the same side at decision
@@ -57,32 +57,6 @@ BLEND_L2 = 20.0
 # A feature is offered to an engine only when this share of its training rows has it:
 # a column empty (or nearly so) in training would only ever be seen at scoring time.
 MIN_FEATURE_COVERAGE = 0.10
-
-
-@dataclass(frozen=True)
-class Blend:
-    """The second stage: which column anchors, and how far the engine may move from it."""
-
-    anchor: str
-    gamma: float
-    center: float
-    gamma_std_err: float
-    n_fit: int
-    l2: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Blend:
-        return cls(**data)
-
-    def apply(self, engine_prob: np.ndarray, anchor_prob: np.ndarray) -> np.ndarray:
-        """P(y=1); NaN where the anchor is unknown (no market, no anchored probability)."""
-        m = logit(np.asarray(anchor_prob, dtype=float))
-        e = logit(np.asarray(engine_prob, dtype=float))
-        blended = sigmoid(m + self.gamma * (e - m - self.center))
-        return np.where(np.isnan(np.asarray(anchor_prob, dtype=float)), np.nan, blended)
 
 
 def anchor_column(target: str) -> str:

@@ -30,6 +30,8 @@ from mlflow.entities.model_registry import ModelVersion
 from mlflow.models import ModelSignature
 from mlflow.types import ColSpec, Schema
 
+from mlb_assets.lib.models.blend import Blend
+
 ENGINE_FILE = "engine.json"
 BLEND_KEY = "blend"
 MODEL_DIR_ARTIFACT = "model_dir"
@@ -159,8 +161,6 @@ def load_scorer(model_dir: Path) -> Scorer:
     A market-anchored model (``engine.json`` holds a blend) reads its anchor column too
     and returns NaN where the anchor is unknown.
     """
-    from mlb_assets.lib.models.anchored import Blend
-
     spec = ModelSpec.read(model_dir)
     engine = load_engine_scorer(model_dir)
     if spec.blend is None:

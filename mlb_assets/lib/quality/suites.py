@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import great_expectations as gx
 import numpy as np
@@ -35,10 +34,8 @@ from great_expectations.expectations.row_conditions import Column
 
 from mlb_assets.lib.mlb_stats.schedule import STATUSES
 from mlb_assets.lib.odds import american_to_decimal, is_valid_american
+from mlb_assets.lib.quality.rules import QualityRules
 from mlb_assets.lib.snapshots import MARKET_SIDES, QUOTE_COLUMNS
-
-if TYPE_CHECKING:
-    from mlb_assets.lib.quality.validate import QualityRules
 
 E = gx.expectations
 

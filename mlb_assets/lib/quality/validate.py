@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from mlb_assets.lib.quality.rules import QualityRules
+
 if TYPE_CHECKING:
     from great_expectations.core.batch_definition import BatchDefinition
     from great_expectations.core.expectation_suite import ExpectationSuite
@@ -47,24 +49,6 @@ _PARTIAL_COUNT = 2 * SAMPLE_SIZE
 # A null has no value worth showing: these expectations sample the offending rows' keys.
 _KEYED_SAMPLES = frozenset({"expect_column_values_to_not_be_null"})
 _PAIR_ORDER = "expect_column_pair_values_a_to_be_greater_than_b"
-
-
-@dataclass(frozen=True)
-class QualityRules:
-    """What counts as valid; built by the caller from project config."""
-
-    known_teams: frozenset[str]  # team codes valid for the rows' seasons
-    known_books: frozenset[str] | None  # None: any non-empty book name accepted
-    max_stake_fraction: float  # cap on picks.stake_fraction and bet_ledger.stake_fraction
-    profit_tolerance: float = 0.01  # money units for ledger profit consistency
-
-    def __post_init__(self) -> None:
-        if not self.known_teams:
-            raise ValueError("known_teams is empty: every game would fail the team check")
-        if not 0 < self.max_stake_fraction <= 1:
-            raise ValueError("max_stake_fraction must be in (0, 1]")
-        if self.profit_tolerance < 0:
-            raise ValueError("profit_tolerance must not be negative")
 
 
 @dataclass(frozen=True)

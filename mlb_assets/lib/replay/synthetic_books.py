@@ -24,8 +24,13 @@ the rows at every later step. The same ``seed`` and ``books`` give the same quot
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import date
+
 import numpy as np
 import pandas as pd
+
+from mlb_assets.lib.sources.base import MarketSource, Quotes, Schedule
 
 SYNTHETIC_PREFIX = "synthetic_"
 MAX_LEAD_SECONDS = 30 * 60
@@ -97,3 +102,33 @@ def expand_books(quotes: pd.DataFrame, books: int, seed: int = DEFAULT_SEED) -> 
     copies = [quotes]
     copies += [_one_book(quotes, hashes, number, seed) for number in range(1, books)]
     return pd.concat(copies, ignore_index=True)
+
+
+@dataclass
+class SyntheticBooks:
+    """A source whose quotes are replayed as ``books`` books by :func:`expand_books`.
+
+    Everything else is the wrapped source's. A load test's stand-in for a many-book feed,
+    chosen only by configuration (``ArchiveResource.load_test_books``).
+    """
+
+    source: MarketSource
+    books: int
+    seed: int = DEFAULT_SEED
+
+    @property
+    def name(self) -> str:
+        return self.source.name
+
+    def land(self, start: date, end: date) -> dict[str, object]:
+        return self.source.land(start, end)
+
+    def schedule(self, start: date, end: date) -> Schedule:
+        return self.source.schedule(start, end)
+
+    def quotes(self, start: date, end: date) -> Quotes:
+        read = self.source.quotes(start, end)
+        return replace(read, quotes=expand_books(read.quotes, self.books, self.seed))
+
+    def open_close(self, start: date, end: date) -> pd.DataFrame:
+        return self.source.open_close(start, end)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from mlb_assets.lib.quality.validate import QualityRules
+from mlb_assets.lib.quality.rules import QualityRules
 
 RULES = QualityRules(
     known_teams=frozenset({"NYA", "BOS", "TOR", "BAL"}),
