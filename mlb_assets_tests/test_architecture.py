@@ -18,7 +18,12 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "mlb_assets"
-SHARED_DEFS = {"mlb_assets.defs.partitions", "mlb_assets.defs.jobs", "mlb_assets.defs"}
+SHARED_DEFS = {
+    "mlb_assets.defs",
+    "mlb_assets.defs.automation",
+    "mlb_assets.defs.jobs",
+    "mlb_assets.defs.partitions",
+}
 
 
 def _module_name(path: Path) -> str:

@@ -217,9 +217,10 @@ def test_storage_run_queue_and_telemetry() -> None:
     assert coordinator["class"] == "QueuedRunCoordinator"
     limits = {
         (rule["key"], rule["value"]): rule["limit"]
-        for rule in coordinator["config"]["tag_concurrency_limits"]
+        for rule in config["concurrency"]["runs"]["tag_concurrency_limits"]
     }
     assert limits[("mlb_assets/kind", "training")] == 1
+    assert config["concurrency"]["pools"]["default_limit"] == 1
     assert config["run_monitoring"]["enabled"] is True
     assert config["telemetry"]["enabled"] is False
     assert config["retention"]["schedule"]["purge_after_days"] > 0
@@ -229,7 +230,10 @@ def test_concurrency_tags_are_tags_the_jobs_carry() -> None:
     from mlb_assets.definitions import defs
 
     kinds = {job.tags.get("mlb_assets/kind") for job in defs.jobs}
-    for rule in dagster_yaml()["run_coordinator"]["config"]["tag_concurrency_limits"]:
+    graph = defs.resolve_asset_graph()
+    pools = {pool for key in graph.get_all_asset_keys() for pool in graph.get(key).pools}
+    assert pools == {"odds_api", "training"}  # each limited by concurrency.pools
+    for rule in dagster_yaml()["concurrency"]["runs"]["tag_concurrency_limits"]:
         assert rule["key"] == "mlb_assets/kind"
         assert rule["value"] in kinds, f"no job is tagged {rule['value']}"
 

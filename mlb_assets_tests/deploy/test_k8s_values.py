@@ -318,7 +318,7 @@ def test_runs_are_kubernetes_jobs_with_the_code_location_config() -> None:
 
 
 def test_run_queue_matches_dagster_yaml() -> None:
-    expected = files.dagster_yaml()["run_coordinator"]["config"]
+    expected = files.dagster_yaml()["concurrency"]["runs"]
     coordinator = _values()["dagsterDaemon"]["runCoordinator"]
     assert coordinator["enabled"] is True
     assert coordinator["type"] == "QueuedRunCoordinator"

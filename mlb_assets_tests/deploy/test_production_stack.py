@@ -81,11 +81,14 @@ def test_production_instance_loads_against_postgres(
         assert isinstance(instance.event_log_storage, PostgresEventLogStorage)
         assert isinstance(instance.schedule_storage, PostgresScheduleStorage)
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
-        queue = instance.run_coordinator.get_run_queue_config()
-        assert queue.max_concurrent_runs == 6
+        # The queue daemon reads its limits from `concurrency` (runs and pools).
+        concurrency = instance.get_concurrency_config()
+        queue = concurrency.run_queue_config
+        assert queue is not None and queue.max_concurrent_runs == 6
         assert {"key": "mlb_assets/kind", "value": "training", "limit": 1} in (
             queue.tag_concurrency_limits
         )
+        assert concurrency.pool_config.default_pool_limit == 1  # odds_api, training
         launcher = instance.run_launcher
         assert isinstance(launcher, DockerRunLauncher)
         assert launcher.networks == ["mlb_assets"]

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from mlflow import MlflowClient
 from pydantic import Field
 
+from mlb_assets.defs.automation import LEDGER_FRESHNESS, PICKS_FRESHNESS
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -265,6 +266,7 @@ def _log_gates(context: dg.AssetExecutionContext, decisions: list[GateDecision])
 
 
 @dg.asset(
+    freshness_policy=PICKS_FRESHNESS,
     group_name=GROUP,
     kinds={"python", "sql"},
     partitions_def=game_date_partitions,
@@ -421,6 +423,7 @@ def _other_point(ledger: pd.DataFrame) -> pd.Series:
 
 
 @dg.asset(
+    freshness_policy=LEDGER_FRESHNESS,
     group_name=GROUP,
     kinds={"python", "sql"},
     deps=[picks, "games", "line_movements"],

@@ -5,6 +5,7 @@ from datetime import date
 import dagster as dg
 import pandas as pd
 
+from mlb_assets.defs.automation import ODDS_API_POOL
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -26,6 +27,7 @@ SOURCE_ROWS_CHECK = "every_source_row_accounted"
 
 
 @dg.asset(
+    pool=ODDS_API_POOL,
     group_name="ingestion",
     kinds={"python", "sql"},
     partitions_def=game_date_partitions,

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy as sa
 
+from mlb_assets.defs.automation import ODDS_FRESHNESS
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -29,6 +30,7 @@ from mlb_assets.resources.warehouse import WarehouseResource
 
 
 @dg.asset(
+    freshness_policy=ODDS_FRESHNESS,
     group_name="markets",
     kinds={"python", "sql"},
     partitions_def=game_date_partitions,

@@ -15,6 +15,7 @@ import pandas as pd
 from mlflow import MlflowClient
 from pydantic import Field
 
+from mlb_assets.defs.automation import TRAINING_POOL
 from mlb_assets.defs.partitions import markdown_preview
 from mlb_assets.lib import settings
 from mlb_assets.lib.evaluation import (
@@ -342,6 +343,7 @@ def _train_and_register(
 
 
 @dg.asset(
+    pool=TRAINING_POOL,
     group_name="models",
     kinds={"h2o", "mlflow"},
     deps=[training_set],
@@ -364,6 +366,7 @@ def h2o_model(
 
 
 @dg.asset(
+    pool=TRAINING_POOL,
     group_name="models",
     kinds={"autogluon", "mlflow"},
     deps=[training_set],
@@ -506,6 +509,7 @@ def _record_evidence(
 
 
 @dg.asset(
+    pool=TRAINING_POOL,
     group_name="models",
     kinds={"python", "sql"},
     deps=[training_set, champion],
