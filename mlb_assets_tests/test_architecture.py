@@ -21,6 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "mlb_assets"
 SHARED_DEFS = {
     "mlb_assets.defs",
     "mlb_assets.defs.automation",
+    "mlb_assets.defs.catalog",
     "mlb_assets.defs.jobs",
     "mlb_assets.defs.partitions",
 }

@@ -12,6 +12,7 @@ from mlflow import MlflowClient
 from pydantic import Field
 
 from mlb_assets.defs.automation import LEDGER_FRESHNESS, PICKS_FRESHNESS
+from mlb_assets.defs.catalog import rows_written, table_metadata
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -155,6 +156,7 @@ def _predict_market(
 
 
 @dg.asset(
+    metadata=table_metadata("predictions"),
     group_name=GROUP,
     kinds={"mlflow", "sql"},
     partitions_def=game_date_partitions,
@@ -197,6 +199,7 @@ def predictions(
     return dg.MaterializeResult(
         metadata={
             "rows": written,
+            **rows_written(written),
             "games_without_decision_time": int(games["decision_at"].isna().sum()),
             "in_sample_rows": in_sample,
             "models": dg.MetadataValue.json(
@@ -266,6 +269,7 @@ def _log_gates(context: dg.AssetExecutionContext, decisions: list[GateDecision])
 
 
 @dg.asset(
+    metadata=table_metadata("picks"),
     freshness_policy=PICKS_FRESHNESS,
     group_name=GROUP,
     kinds={"python", "sql"},
@@ -331,6 +335,7 @@ def picks(
     return dg.MaterializeResult(
         metadata={
             "sides": written,
+            **rows_written(written),
             "bets": len(bets),
             "paper_bets": len(paper),
             "betting_gate": dg.MetadataValue.json(
@@ -423,6 +428,7 @@ def _other_point(ledger: pd.DataFrame) -> pd.Series:
 
 
 @dg.asset(
+    metadata=table_metadata("bet_ledger"),
     freshness_policy=LEDGER_FRESHNESS,
     group_name=GROUP,
     kinds={"python", "sql"},
@@ -472,6 +478,7 @@ def bet_ledger(
     return dg.MaterializeResult(
         metadata={
             "bets": written,
+            **rows_written(written),
             "paper_bets": int(paper.sum()),
             "settled": len(settled),
             "open": int(ledger["result"].isna().sum()),
@@ -521,6 +528,7 @@ def _headline_metadata(figures: dict[str, float]) -> dict[str, float]:
 
 
 @dg.asset(
+    metadata=table_metadata("roi_rollups"),
     group_name=GROUP,
     kinds={"python", "sql"},
     deps=[bet_ledger],
@@ -557,6 +565,7 @@ def roi_rollups(
     return dg.MaterializeResult(
         metadata={
             **_headline_metadata(figures),
+            **rows_written(len(summary)),
             # Settled bets left out of the CLV means: they closed only at another point.
             "bets_without_same_point_close": int(
                 (ledger["result"].isin(["win", "loss", "push"]) & _other_point(ledger)).sum()

@@ -5,6 +5,7 @@ from datetime import timedelta
 import dagster as dg
 import pandas as pd
 
+from mlb_assets.defs.catalog import rows_written, table_metadata
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -44,6 +45,7 @@ def _long(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     specs=[
         dg.AssetSpec(
             "sharp_action_features",
+            metadata=table_metadata("sharp_action_features"),
             group_name="features",
             kinds={"python", "sql"},
             deps=["odds_snapshots", "opening_closing_lines", "market_consensus", "games"],
@@ -59,6 +61,7 @@ def _long(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         ),
         dg.AssetSpec(
             "team_form",
+            metadata=table_metadata("team_form"),
             group_name="features",
             kinds={"python", "sql"},
             deps=["games"],
@@ -70,6 +73,7 @@ def _long(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
         ),
         dg.AssetSpec(
             "pitcher_form",
+            metadata=table_metadata("pitcher_form"),
             group_name="features",
             kinds={"python", "sql"},
             deps=["games"],
@@ -114,6 +118,7 @@ def game_feature_assets(context: dg.AssetExecutionContext, warehouse: WarehouseR
                 "games": int(part["game_id"].nunique()),
                 "features": int(part["name"].nunique()),
                 "values": len(part),
+                **rows_written(len(part)),
                 "null_share": float(part["value"].isna().mean()) if len(part) else 0.0,
                 "preview": markdown_preview(wide.iloc[:, :8]),
             },

@@ -6,6 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from mlb_assets.defs.automation import ODDS_API_POOL
+from mlb_assets.defs.catalog import rows_written, table_metadata
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -27,6 +28,7 @@ SOURCE_ROWS_CHECK = "every_source_row_accounted"
 
 
 @dg.asset(
+    metadata=table_metadata("raw_odds_payloads"),
     pool=ODDS_API_POOL,
     group_name="ingestion",
     kinds={"python", "sql"},
@@ -61,6 +63,7 @@ def raw_odds_payloads(
 
 
 @dg.asset(
+    metadata=table_metadata("games"),
     group_name="ingestion",
     kinds={"python", "sql"},
     partitions_def=game_date_partitions,
@@ -116,7 +119,7 @@ def games(
     status_counts = frame["status"].value_counts().to_dict() if written else {}
     return dg.MaterializeResult(
         metadata={
-            "row_count": written,
+            **rows_written(written),
             "quarantined": quarantined,
             "unmatched_source_games": len(unmatched),
             "other_dates_updated": updated,

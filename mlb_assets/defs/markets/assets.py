@@ -7,6 +7,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from mlb_assets.defs.automation import ODDS_FRESHNESS
+from mlb_assets.defs.catalog import rows_written, table_metadata
 from mlb_assets.defs.partitions import (
     date_label,
     game_date_partitions,
@@ -30,6 +31,7 @@ from mlb_assets.resources.warehouse import WarehouseResource
 
 
 @dg.asset(
+    metadata=table_metadata("odds_snapshots"),
     freshness_policy=ODDS_FRESHNESS,
     group_name="markets",
     kinds={"python", "sql"},
@@ -69,7 +71,7 @@ def odds_snapshots(
     )
     return dg.MaterializeResult(
         metadata={
-            "row_count": written,
+            **rows_written(written),
             "quotes_read": len(quotes),
             "quarantined": quarantined,
             "observations": result.observations,
@@ -83,6 +85,7 @@ def odds_snapshots(
 
 
 @dg.asset(
+    metadata=table_metadata("opening_closing_lines"),
     group_name="markets",
     kinds={"python", "sql"},
     partitions_def=game_date_partitions,
@@ -110,7 +113,9 @@ def opening_closing_lines(
     with warehouse.begin() as connection:
         written = replace_dates(connection, open_close_table, frame, start, end)
     context.log.info(f"opening_closing_lines {date_label(start, end)}: {written} rows")
-    return dg.MaterializeResult(metadata={"row_count": written, "preview": markdown_preview(frame)})
+    return dg.MaterializeResult(
+        metadata={**rows_written(written), "preview": markdown_preview(frame)}
+    )
 
 
 def read_snapshots_and_schedule(
@@ -149,6 +154,7 @@ class LineMovementConfig(dg.Config):
 
 
 @dg.asset(
+    metadata=table_metadata("line_movements"),
     group_name="markets",
     kinds={"python", "sql"},
     partitions_def=game_date_partitions,
@@ -184,7 +190,7 @@ def line_movements(
     )
     return dg.MaterializeResult(
         metadata={
-            "row_count": written,
+            **rows_written(written),
             "steam_moves": steam,
             "steam_not_claimed_observation_gap": unbracketed,
             "games_without_start_time": int(schedule["start_time_utc"].isna().sum()),

@@ -5,6 +5,7 @@ import pandas as pd
 import sqlalchemy as sa
 from pydantic import Field
 
+from mlb_assets.defs.catalog import rows_written, table_metadata
 from mlb_assets.defs.markets.assets import read_snapshots_and_schedule
 from mlb_assets.defs.partitions import (
     date_label,
@@ -53,6 +54,7 @@ def _with_dates(frame: pd.DataFrame, schedule: pd.DataFrame, table: sa.Table) ->
     specs=[
         dg.AssetSpec(
             "market_consensus",
+            metadata=table_metadata("market_consensus"),
             group_name="markets",
             kinds={"python", "sql"},
             deps=["odds_snapshots", "games"],
@@ -66,6 +68,7 @@ def _with_dates(frame: pd.DataFrame, schedule: pd.DataFrame, table: sa.Table) ->
         ),
         dg.AssetSpec(
             "steam_events",
+            metadata=table_metadata("steam_events"),
             group_name="markets",
             kinds={"python", "sql"},
             deps=["odds_snapshots", "games"],
@@ -113,12 +116,12 @@ def market_consensus_assets(
     )
     yield dg.MaterializeResult(
         asset_key="market_consensus",
-        metadata={"row_count": written, "books": books, "preview": markdown_preview(consensus)},
+        metadata={**rows_written(written), "books": books, "preview": markdown_preview(consensus)},
     )
     yield dg.MaterializeResult(
         asset_key="steam_events",
         metadata={
-            "row_count": steam_written,
+            **rows_written(steam_written),
             "moves_not_claimed_observation_gap": unbracketed,
             "preview": markdown_preview(events),
         },

@@ -16,6 +16,7 @@ from mlflow import MlflowClient
 from pydantic import Field
 
 from mlb_assets.defs.automation import TRAINING_POOL
+from mlb_assets.defs.catalog import table_metadata
 from mlb_assets.defs.partitions import markdown_preview
 from mlb_assets.lib import settings
 from mlb_assets.lib.evaluation import (
@@ -509,6 +510,7 @@ def _record_evidence(
 
 
 @dg.asset(
+    metadata=table_metadata("model_evaluation"),
     pool=TRAINING_POOL,
     group_name="models",
     kinds={"python", "sql"},
