@@ -5,8 +5,8 @@ from __future__ import annotations
 import dagster as dg
 import sqlalchemy as sa
 
-from mlb_assets.defs.catalog import ASSET_TABLES, column_schema, rows_written
 from mlb_assets.definitions import defs
+from mlb_assets.defs.catalog import ASSET_TABLES, column_schema, rows_written
 from mlb_assets.lib.warehouse import schema
 
 

@@ -4,7 +4,6 @@ graph, on a small real slice (April-May 2016) with tiny time budgets on CPU."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +16,7 @@ from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 from mlb_assets.lib.warehouse.load import read_frame
 from mlb_assets.lib.warehouse.schema import game_features, model_evaluation, model_evidence
 from mlb_assets.resources.models import MlflowResource
+from mlb_assets_tests.environments import clean_environment, environment_without_the_project
 
 pytestmark = [pytest.mark.archive, pytest.mark.slow]
 
@@ -102,28 +102,39 @@ def test_models_start_from_the_market(trained: dict[str, object]) -> None:
         assert abs(meta["val_log_loss"] - meta["val_market_log_loss"]) < 0.05
 
 
-def test_champion_predictions_reload_in_a_fresh_process(trained: dict[str, object]) -> None:
+def test_champion_scores_identically_outside_the_checkout(
+    trained: dict[str, object], tmp_path: Path
+) -> None:
     home = Path(str(trained["home"]))
     frame = pd.read_parquet(home / "datasets" / "training_set.parquet").tail(25)
-    features = home / "features.parquet"
-    out = home / "fresh_predictions.parquet"
+    features = tmp_path / "features.parquet"
+    out = tmp_path / "fresh_predictions.parquet"
     frame.to_parquet(features)
     settings = MlflowResource(home=str(home)).settings()
+    python = environment_without_the_project(tmp_path / "venv")
+    # Only MLflow's API: the model brings its own code (code_paths).
     script = (
-        "import sys, pandas as pd\n"
-        "from pathlib import Path\n"
-        "from mlb_assets.lib.models.tracking import embedded\n"
-        "from mlb_assets.lib.models.registry import load_champion\n"
-        f"model = load_champion('mlb_home_win', embedded(Path({str(home)!r})))\n"
+        "import importlib.util, mlflow, pandas as pd\n"
+        "assert importlib.util.find_spec('mlb_assets') is None, 'mlb_assets is importable'\n"
+        "model = mlflow.pyfunc.load_model('models:/mlb_home_win@champion')\n"
         f"frame = pd.read_parquet({str(features)!r})\n"
         "cols = model.metadata.get_input_schema().input_names()\n"
         "probs = model.predict(frame[cols].astype(float))['prob']\n"
         f"probs.to_frame().to_parquet({str(out)!r})\n"
     )
-    fresh = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    environment = clean_environment(
+        MLFLOW_TRACKING_URI=settings.resolved_tracking_uri,
+        MLFLOW_REGISTRY_URI=settings.resolved_registry_uri,
     )
-    assert fresh.returncode == 0, fresh.stderr[-2000:]
+    fresh = subprocess.run(
+        [str(python), "-c", script],
+        cwd=tmp_path,  # not the checkout: its directory would make mlb_assets importable
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert fresh.returncode == 0, fresh.stderr[-3000:]
     from mlb_assets.lib.models.registry import load_champion
 
     here = load_champion("mlb_home_win", settings)

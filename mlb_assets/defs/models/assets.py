@@ -43,8 +43,8 @@ from mlb_assets.lib.models.autogluon_engine import train_autogluon
 from mlb_assets.lib.models.evidence import Evidence
 from mlb_assets.lib.models.h2o_engine import ensure_h2o, train_h2o
 from mlb_assets.lib.models.pyfunc import ModelSpec, TrainedModel, load_scorer
-from mlb_assets.lib.models.registry import champion_version, train_run
-from mlb_assets.lib.models.tracking import configure, redact
+from mlb_assets.lib.models.registry import TrainingData, champion_version, train_run
+from mlb_assets.lib.models.tracking import configure, redact, run_url
 from mlb_assets.lib.names import (
     DECISION_MINUTES_BEFORE,
     FEATURE_SETS,
@@ -318,7 +318,14 @@ def _train_and_register(
             "train_before": config.train_before or "",
         },
         data_fingerprint=meta["fingerprint"],
+        tags={"dagster_run_id": context.run_id, "dagster_asset": f"{engine}_model"},
+        training_data=TrainingData(
+            frame=pd.concat([train, valid], ignore_index=True),
+            source=str(training_set_path(settings.home_dir(warehouse.home))),
+            digest=meta["fingerprint"],
+        ),
     )
+    link = run_url(mlflow.settings(), registered.experiment_id, registered.run_id)
     context.log.info(
         f"{engine}: version {registered.version}, validation log-loss "
         f"{registered.val_log_loss:.4f}, champion moved: {registered.promoted}"
@@ -328,6 +335,7 @@ def _train_and_register(
             "model_name": registered.model_name,
             "version": registered.version,
             "run_id": registered.run_id,
+            **({"mlflow_run": dg.MetadataValue.url(link)} if link else {}),
             "promoted_to_champion": registered.promoted,
             "device": trained.device,
             "train_seconds": round(trained.train_seconds, 1),

@@ -230,8 +230,10 @@ class MatchupProbabilityModel(mlflow.pyfunc.PythonModel):
     :mod:`mlb_assets.lib.models.h2o_engine`); AutoGluon models load their predictor folder.
     The output is a frame with one column, ``prob``, in input order.
 
-    MLflow pickles this class by reference, so whatever loads the model needs the
-    ``mlb_assets`` package installed (as the project's images have).
+    MLflow pickles this class by reference; the model logs the ``mlb_assets`` package as
+    its code (``code_paths``), and MLflow puts that copy on the path when it loads the
+    model, so a model scores where only its pip requirements are installed
+    (``mlflow models serve``, another project's environment).
     """
 
     def load_context(self, context: mlflow.pyfunc.PythonModelContext) -> None:
@@ -260,12 +262,21 @@ class MatchupProbabilityModel(mlflow.pyfunc.PythonModel):
 
 
 def _pip_requirements(engine: str) -> list[str]:
-    """Pinned requirements, given explicitly so MLflow does not load the model to infer them."""
+    """Pinned requirements, given explicitly so MLflow does not load the model to infer them.
+
+    What the model's code needs to score: the logged ``mlb_assets`` code imports only
+    these (the scoring modules import no Dagster, no warehouse driver).
+    """
     from importlib.metadata import version
 
     engine_package = {"h2o": "h2o", "autogluon": "autogluon.tabular"}[engine]
     packages = ["mlflow", "cloudpickle", "pandas", "numpy", engine_package]
     return [f"{name}=={version(name)}" for name in packages]
+
+
+def package_code_path() -> str:
+    """The ``mlb_assets`` package directory, logged with every model as its code."""
+    return str(Path(__file__).resolve().parents[2])
 
 
 def signature_for(example: pd.DataFrame) -> ModelSignature:
@@ -290,6 +301,7 @@ def log_model(
         signature=signature_for(trained.input_example),
         input_example=trained.input_example,
         pip_requirements=_pip_requirements(trained.engine),
+        code_paths=[package_code_path()],
         registered_model_name=registered_model_name,
         metadata={"engine": trained.engine, "python": sys.version.split()[0]},
     )

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import mlflow
+import pandas as pd
 from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
@@ -43,6 +44,21 @@ class RegisteredVersion:
     run_id: str
     val_log_loss: float
     promoted: bool
+    experiment_id: str = ""
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The rows a model learned from, logged as the run's MLflow dataset input.
+
+    ``source`` is where the rows live (the training set's parquet file); ``digest`` the
+    training set's fingerprint, so two runs on the same rows show the same dataset.
+    """
+
+    frame: pd.DataFrame
+    source: str
+    digest: str
+    name: str = "training_set"
 
 
 def champion_uri(model_name: str) -> str:
@@ -105,12 +121,22 @@ def train_run(
     params: dict[str, Any],
     data_fingerprint: str,
     extra_metrics: dict[str, float] | None = None,
+    tags: dict[str, str] | None = None,
+    training_data: TrainingData | None = None,
 ) -> RegisteredVersion:
-    """Log ``trained`` as one run in ``experiment``, register it, and settle the champion."""
+    """Log ``trained`` as one run in ``experiment``, register it, and settle the champion.
+
+    ``tags`` go on the run (the orchestrator's run id, so each side links to the other);
+    ``training_data`` becomes the run's dataset input.
+    """
     client = configure(settings)
     experiment_id = ensure_experiment(experiment, settings)
-    with mlflow.start_run(experiment_id=experiment_id, run_name=f"{trained.engine}-train") as run:
+    with mlflow.start_run(
+        experiment_id=experiment_id, run_name=f"{trained.engine}-train", tags=tags
+    ) as run:
         _log_run_contents(trained, params, data_fingerprint, extra_metrics)
+        if training_data is not None:
+            _log_training_data(training_data, trained.target)
         version = log_model(trained, registered_model_name=model_name, run=run)
     client.set_model_version_tag(model_name, version.version, "engine", trained.engine)
     client.set_model_version_tag(model_name, version.version, "data_fingerprint", data_fingerprint)
@@ -122,7 +148,19 @@ def train_run(
         run_id=run.info.run_id,
         val_log_loss=val_log_loss,
         promoted=promoted,
+        experiment_id=str(experiment_id),
     )
+
+
+def _log_training_data(data: TrainingData, target: str) -> None:
+    dataset = mlflow.data.from_pandas(
+        data.frame,
+        source=data.source,
+        targets=target if target in data.frame.columns else None,
+        name=data.name,
+        digest=data.digest[:36],
+    )
+    mlflow.log_input(dataset, context="training")
 
 
 def champion_version(client: MlflowClient, model_name: str) -> ModelVersion | None:

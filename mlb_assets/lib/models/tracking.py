@@ -138,3 +138,13 @@ def ensure_experiment(name: str, settings: MlflowSettings) -> str:
     if existing.lifecycle_stage == "deleted":
         client.restore_experiment(existing.experiment_id)
     return existing.experiment_id
+
+
+def run_url(settings: MlflowSettings, experiment_id: str, run_id: str) -> str | None:
+    """The run's page in the MLflow UI when the tracking store is a server; None for the
+    embedded store (no UI serves it unless ``mlflow ui`` is started on it)."""
+    uri = settings.resolved_tracking_uri
+    if not uri.startswith(("http://", "https://")) or not experiment_id:
+        return None
+    base = _CREDENTIALS.sub("", uri).rstrip("/")  # a link never carries credentials
+    return f"{base}/#/experiments/{experiment_id}/runs/{run_id}"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from mlflow import MlflowClient
 from mlb_assets.lib.models import metrics
 from mlb_assets.lib.models.registry import (
     CHAMPION_ALIAS,
+    TrainingData,
     champion_uri,
     champion_version,
     load_champion,
@@ -33,8 +33,10 @@ from mlb_assets.lib.models.tracking import (
     configure,
     embedded,
     ensure_experiment,
+    run_url,
     store_settings,
 )
+from mlb_assets_tests.environments import clean_environment, environment_without_the_project
 from mlb_assets_tests.lib.models.conftest import (
     FEATURES,
     TARGET,
@@ -100,6 +102,13 @@ def test_a_local_store_without_artifact_root_still_avoids_the_cwd(tmp_path: Path
     assert remote.resolved_artifact_root is None
 
 
+def test_run_links_point_at_a_tracking_server_without_credentials(tmp_path: Path) -> None:
+    server = store_settings(tmp_path, "https://ml:secret@mlflow.example:5000/")
+    assert run_url(server, "7", "abc") == "https://mlflow.example:5000/#/experiments/7/runs/abc"
+    assert run_url(embedded(tmp_path), "7", "abc") is None  # no UI serves the embedded store
+    assert run_url(server, "", "abc") is None
+
+
 # --- the champion story ---------------------------------------------------------------
 
 
@@ -138,6 +147,10 @@ def story(settings, synthetic, h2o_trained, tmp_path_factory: pytest.TempPathFac
                 params={"budget_seconds": 30, "purpose": "test"},
                 data_fingerprint=FINGERPRINT,
                 extra_metrics={"train_rows": float(len(train))},
+                tags={"dagster_run_id": f"run-{name}"},
+                training_data=TrainingData(
+                    train, source=str(cwd / "training_set.parquet"), digest=FINGERPRINT
+                ),
             )
             steps[name] = {
                 "trained": trained,
@@ -145,7 +158,7 @@ def story(settings, synthetic, h2o_trained, tmp_path_factory: pytest.TempPathFac
                 "tags": _version_tags(client, registered.version),
                 "champion": str(champion_version(client, MODEL).version),
             }
-    return {"steps": steps, "cwd": cwd, "client": client}
+    return {"steps": steps, "cwd": cwd, "client": client, "train": train}
 
 
 @pytest.mark.slow
@@ -220,6 +233,13 @@ def test_run_records_params_metrics_and_features(story, settings) -> None:
     assert features == {"features": FEATURES, "target": TARGET}
     version = client.get_model_version(MODEL, step["registered"].version)
     assert version.run_id == run.info.run_id
+    # Linked both ways: the orchestrator's run id on the run, the rows as its dataset.
+    assert run.data.tags["dagster_run_id"] == "run-strong"
+    (dataset_input,) = run.inputs.dataset_inputs
+    assert dataset_input.dataset.name == "training_set"
+    assert dataset_input.dataset.digest == FINGERPRINT[:36]
+    assert json.loads(dataset_input.dataset.profile)["num_rows"] == len(story["train"])
+    assert [t.value for t in dataset_input.tags if t.key == "mlflow.data.context"] == ["training"]
 
 
 @pytest.mark.slow
@@ -248,14 +268,16 @@ FRESH_PROCESS = textwrap.dedent(
     import mlflow
     import pandas as pd
 
-    from mlb_assets.lib.models.registry import load_champion
-    from mlb_assets.lib.models.tracking import MlflowSettings, configure
+    import importlib.util
 
+    # Only MLflow's API, where mlb_assets is not installed: the models bring their code.
+    assert importlib.util.find_spec("mlb_assets") is None, "mlb_assets is importable"
     tracking, registry, model, data, out = sys.argv[1:6]
-    settings = MlflowSettings(tracking, registry, None, Path(out))
+    mlflow.set_tracking_uri(tracking)
+    mlflow.set_registry_uri(registry)
     frame = pd.read_parquet(data)
-    load_champion(model, settings).predict(frame).to_parquet(Path(out) / "champion.parquet")
-    configure(settings)
+    champion = mlflow.pyfunc.load_model(f"models:/{model}@champion")
+    champion.predict(frame).to_parquet(Path(out) / "champion.parquet")
     first = mlflow.pyfunc.load_model(f"models:/{model}/1")
     first.predict(frame).to_parquet(Path(out) / "version1.parquet")
     import h2o
@@ -269,15 +291,15 @@ FRESH_PROCESS = textwrap.dedent(
 def test_registry_predictions_match_in_a_fresh_process(
     story, settings, synthetic, tmp_path: Path
 ) -> None:
-    """A new interpreter reloads both engines' versions from the registry; the H2O one is a
-    MOJO scored without any H2O cluster."""
+    """A new interpreter, in an environment without mlb_assets, reloads both engines'
+    versions from the registry; the H2O one is a MOJO scored without any H2O cluster."""
     _, valid = synthetic
     frame = valid[FEATURES]
     frame.to_parquet(tmp_path / "input.parquet")
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     command = [
-        sys.executable,
+        str(environment_without_the_project(tmp_path / "venv")),
         "-c",
         FRESH_PROCESS,
         settings.tracking_uri,
@@ -286,7 +308,9 @@ def test_registry_predictions_match_in_a_fresh_process(
         str(tmp_path / "input.parquet"),
         str(tmp_path),
     ]
-    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        command, cwd=cwd, env=clean_environment(), capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     assert list(cwd.iterdir()) == []
     configure(settings)
