@@ -15,10 +15,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
+
+from mlb_assets.lib.http_retry import Retryable, retry_after_seconds, with_retries
 
 DEFAULT_BASE_URL = "https://statsapi.mlb.com"
 SCHEDULE_PATH = "/api/v1/schedule"
@@ -71,32 +72,6 @@ class ScheduleResponse:
     body: bytes
     payload: Any
     fetched_at: datetime
-
-
-class _Retry(Exception):
-    """Internal: an attempt failed in a way another attempt may fix."""
-
-    def __init__(
-        self, cause: str, status: int | None = None, wait: float | None = None, body: bytes = b""
-    ) -> None:
-        super().__init__(cause)
-        self.cause, self.status, self.wait, self.body = cause, status, wait, body
-
-
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delay seconds or an HTTP-date)."""
-    if value is None or not value.strip():
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)  # HTTP-dates are GMT
-    return max(0.0, (when - now).total_seconds())
 
 
 class MlbStatsClient:
@@ -157,57 +132,43 @@ class MlbStatsClient:
     def get(self, path: str, params: dict[str, str]) -> ScheduleResponse:
         """GET with retries; returns the first response that is a 2xx with a JSON body."""
         attempts = self.max_retries + 1
-        last = _Retry("no attempt made")
-        for attempt in range(1, attempts + 1):
-            try:
-                return self._attempt(path, params)
-            except _Retry as retry:
-                last = retry
-                if attempt == attempts:
-                    break
-                wait = self._wait_for(retry, attempt, path)
-                self._log.warning(
-                    "GET %s attempt %d/%d failed (%s); retrying in %.2fs",
-                    path,
-                    attempt,
-                    attempts,
-                    retry.cause,
-                    wait,
-                )
-                self._sleep(wait)
-        message = f"GET {path} failed after {attempts} attempt(s); last cause: {last.cause}"
-        if last.body:
-            raise MlbStatsPayloadError(message, attempts, last.status, last.body)
-        raise MlbStatsUnavailableError(message, attempts, last.status)
 
-    def _wait_for(self, retry: _Retry, attempt: int, path: str) -> float:
-        if retry.wait is None:
-            delay = self.backoff_base * 2 ** (attempt - 1)
-            return delay * (1.0 + self._rng.uniform(0.0, 0.5))
-        if retry.wait > MAX_RETRY_AFTER:
-            raise MlbStatsUnavailableError(
-                f"GET {path}: asked to retry after {retry.wait:.0f}s (> {MAX_RETRY_AFTER:.0f}s); "
-                f"{retry.cause}",
-                attempt,
-                retry.status,
-            )
-        return retry.wait
+        def exhausted(message: str, last: Retryable) -> Exception:
+            if last.body:
+                return MlbStatsPayloadError(message, attempts, last.status, last.body)
+            return MlbStatsUnavailableError(message, attempts, last.status)
+
+        return with_retries(
+            lambda: self._attempt(path, params),
+            path=path,
+            attempts=attempts,
+            backoff=self._backoff,
+            max_wait=MAX_RETRY_AFTER,
+            sleep=self._sleep,
+            log=self._log,
+            exhausted=exhausted,
+            too_long=lambda message, last, n: MlbStatsUnavailableError(message, n, last.status),
+        )
+
+    def _backoff(self, attempt: int) -> float:
+        delay = self.backoff_base * 2 ** (attempt - 1)
+        return delay * (1.0 + self._rng.uniform(0.0, 0.5))
 
     def _attempt(self, path: str, params: dict[str, str]) -> ScheduleResponse:
         """One request; raises :class:`_Retry` for failures another attempt may fix."""
         try:
             response = self._http.get(path, params=params)
         except httpx.TimeoutException as error:
-            raise _Retry(f"timeout ({type(error).__name__})") from error
+            raise Retryable(f"timeout ({type(error).__name__})") from error
         except httpx.TransportError as error:
-            raise _Retry(f"connection error ({type(error).__name__}: {error})") from error
+            raise Retryable(f"connection error ({type(error).__name__}: {error})") from error
         self._check_status(path, response)
         try:
             payload = json.loads(response.content)
         except (ValueError, RecursionError) as error:
             kind = response.headers.get("content-type", "no content type")
             cause = f"HTTP {response.status_code} body is not JSON ({kind})"
-            raise _Retry(cause, response.status_code, body=response.content) from error
+            raise Retryable(cause, response.status_code, body=response.content) from error
         return ScheduleResponse(
             path=path,
             params=dict(params),
@@ -221,9 +182,9 @@ class MlbStatsClient:
         status = response.status_code
         if status == 429:
             wait = retry_after_seconds(response.headers.get("retry-after"), self._clock())
-            raise _Retry("HTTP 429 rate limited", status, wait)
+            raise Retryable("HTTP 429 rate limited", status=status, wait=wait)
         if status >= 500:
-            raise _Retry(f"HTTP {status}", status)
+            raise Retryable(f"HTTP {status}", status)
         if status >= 400:
             excerpt = " ".join(response.text[:200].split())
             raise MlbStatsRequestError(f"GET {path} -> HTTP {status}: {excerpt}", status)

@@ -29,10 +29,11 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import httpx
+
+from mlb_assets.lib.http_retry import Retryable, retry_after_seconds, with_retries
 
 DEFAULT_BASE_URL = "https://api.the-odds-api.com"
 API_KEY_ENV = "ODDS_API_KEY"
@@ -199,34 +200,7 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delay seconds or an HTTP-date)."""
-    if value is None or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:  # an HTTP-date is GMT by definition
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
-
-
 # --- client --------------------------------------------------------------------------
-
-
-class _Retry(Exception):
-    """Internal: an attempt failed in a way another attempt may fix."""
-
-    def __init__(self, cause: str, wait: float | None = None) -> None:
-        super().__init__(cause)
-        self.cause = cause
-        self.wait = wait
 
 
 class OddsApiClient:
@@ -339,44 +313,25 @@ class OddsApiClient:
     def _get(self, path: str, params: dict[str, str], cost: int) -> ApiResponse:
         """GET with the floor check and retries; returns the first good response."""
         self._check_floor(path, cost)
-        attempts = self.max_retries + 1
-        cause = "no attempt made"
-        for attempt in range(1, attempts + 1):
-            try:
-                return self._attempt(path, params)
-            except _Retry as retry:
-                cause = retry.cause
-                if attempt == attempts:
-                    break
-                wait = self._wait_for(retry, attempt, path)
-                self._log.warning(
-                    "GET %s attempt %d/%d failed (%s); retrying in %.2fs",
-                    path,
-                    attempt,
-                    attempts,
-                    cause,
-                    wait,
-                )
-                self._sleep(wait)
-        raise OddsApiUnavailableError(
-            f"GET {path} failed after {attempts} attempt(s); last cause: {cause}"
+        return with_retries(
+            lambda: self._attempt(path, params),
+            path=path,
+            attempts=self.max_retries + 1,
+            backoff=self._backoff,
+            max_wait=self.backoff_max,
+            sleep=self._sleep,
+            log=self._log,
+            exhausted=lambda message, last: OddsApiUnavailableError(message),
+            too_long=lambda message, last, n: OddsApiUnavailableError(message),
         )
 
-    def _wait_for(self, retry: _Retry, attempt: int, path: str) -> float:
-        """The server's Retry-After when given, else exponential backoff with full jitter."""
-        if retry.wait is None:
-            ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
-            return self._rng.uniform(0.0, ceiling)
-        if retry.wait > self.backoff_max:
-            # Retrying earlier than the server asked only earns another 429.
-            raise OddsApiUnavailableError(
-                f"GET {path}: the API asked to retry after {retry.wait:.0f}s, longer than "
-                f"backoff_max={self.backoff_max:.0f}s ({retry.cause})"
-            )
-        return retry.wait
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with full jitter, capped at ``backoff_max``."""
+        ceiling = min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+        return self._rng.uniform(0.0, ceiling)
 
     def _attempt(self, path: str, params: dict[str, str]) -> ApiResponse:
-        """One request; raises :class:`_Retry` for failures another attempt may fix."""
+        """One request; raises :class:`Retryable` for failures another attempt may fix."""
         self._log.debug("GET %s %s", path, params)
         response = self._send(path, params)
         quota = Quota.from_headers(response.headers)
@@ -386,7 +341,8 @@ class OddsApiClient:
         payload = _json_or_none(response.content)
         if payload is None:
             kind = response.headers.get("content-type", "unknown content type")
-            raise _Retry(f"HTTP {response.status_code} body is not valid JSON ({kind})")
+            cause = f"HTTP {response.status_code} body is not valid JSON ({kind})"
+            raise Retryable(cause, status=response.status_code)
         return ApiResponse(
             path=path,
             params=dict(params),
@@ -398,7 +354,7 @@ class OddsApiClient:
         )
 
     def _send(self, path: str, params: dict[str, str]) -> httpx.Response:
-        """The raw exchange; transport failures become :class:`_Retry`.
+        """The raw exchange; transport failures become :class:`Retryable`.
 
         The httpx error (its message and chained context name the URL, key included) is
         dropped here: only a redacted description travels on, raised outside the
@@ -410,10 +366,10 @@ class OddsApiClient:
             cause = f"timeout ({type(error).__name__})"
         except httpx.RequestError as error:
             cause = f"{type(error).__name__}: {self._redact(error)}"
-        raise _Retry(cause)
+        raise Retryable(cause)
 
     def _raise_for_status(self, path: str, response: httpx.Response, quota: Quota) -> None:
-        """Raise the error a non-2xx status means: a final one, or :class:`_Retry`."""
+        """Raise the error a non-2xx status means: a final one, or :class:`Retryable`."""
         status = response.status_code
         if status < 400:
             return
@@ -430,9 +386,10 @@ class OddsApiClient:
             )
         if status == 429:
             wait = retry_after_seconds(response.headers.get("retry-after"))
-            raise _Retry(f"HTTP 429 rate limited{': ' + message if message else ''}", wait)
+            cause = f"HTTP 429 rate limited{': ' + message if message else ''}"
+            raise Retryable(cause, status=status, wait=wait)
         if status >= 500:
-            raise _Retry(f"HTTP {status}{': ' + message if message else ''}")
+            raise Retryable(f"HTTP {status}{': ' + message if message else ''}", status=status)
         raise OddsApiRequestError(detail)
 
     def _api_message(self, response: httpx.Response) -> tuple[str, str | None]:
