@@ -54,7 +54,7 @@ def test_the_servers_wait_wins_over_the_backoff() -> None:
 
 def test_every_attempt_failing_raises_the_clients_error_with_the_last_cause() -> None:
     waits: list[float] = []
-    with pytest.raises(Exhausted, match="after 3 attempt.*last cause: c") as caught:
+    with pytest.raises(Exhausted, match=r"after 3 attempt.*last cause: c") as caught:
         _run([Retryable("a"), Retryable("b"), Retryable("c", status=503)], waits)
     assert caught.value.args[1] == 503 and len(waits) == 2
     assert caught.value.__suppress_context__
