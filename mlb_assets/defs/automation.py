@@ -13,7 +13,7 @@ import dagster as dg
 
 from mlb_assets.lib.settings import GAME_TIMEZONE
 
-ODDS_API_POOL = "odds_api"
+API_CREDITS_POOL = "odds_api"
 TRAINING_POOL = "training"
 
 # Polling starts at 09:00 local; by noon a game day's odds have been read.

@@ -92,7 +92,7 @@ def reverse_line_movement(
         consensus_or_movements: rows keyed by ``game_id``, ``market``, ``side`` (and
             ``book`` for per-book movements) with ``decision_move_prob``, the side's
             no-vig probability move from open to decision, as produced by
-            :func:`mlb_assets.lib.market_consensus.market_consensus` or
+            :func:`mlb_assets.lib.consensus.market_consensus` or
             :func:`mlb_assets.lib.line_movements.compute_line_movements`. With a
             ``decision_at`` column, splits captured after a row's decision time are
             ignored, so the result stays point in time.

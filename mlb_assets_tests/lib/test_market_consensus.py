@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlb_assets.lib.market_consensus import (
+from mlb_assets.lib.consensus import (
     CONSENSUS_COLUMNS,
     STATE_COLUMNS,
     STEAM_COLUMNS,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlb_assets.lib.market_consensus import market_consensus
+from mlb_assets.lib.consensus import market_consensus
 from mlb_assets.lib.snapshots import normalize_quotes
 from mlb_assets.lib.splits import (
     RLM_COLUMNS,

@@ -5,7 +5,7 @@ from datetime import date
 import dagster as dg
 import pandas as pd
 
-from mlb_assets.defs.automation import ODDS_API_POOL
+from mlb_assets.defs.automation import API_CREDITS_POOL
 from mlb_assets.defs.catalog import rows_written, table_metadata
 from mlb_assets.defs.partitions import (
     date_label,
@@ -29,7 +29,7 @@ SOURCE_ROWS_CHECK = "every_source_row_accounted"
 
 @dg.asset(
     metadata=table_metadata("raw_odds_payloads"),
-    pool=ODDS_API_POOL,
+    pool=API_CREDITS_POOL,
     group_name="ingestion",
     kinds={"python", "sql"},
     partitions_def=game_date_partitions,

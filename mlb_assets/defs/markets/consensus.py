@@ -14,7 +14,7 @@ from mlb_assets.defs.partitions import (
     partition_dates,
     single_run_backfill,
 )
-from mlb_assets.lib.market_consensus import ConsensusParams, summarize_market
+from mlb_assets.lib.consensus import ConsensusParams, summarize_market
 from mlb_assets.lib.splits import reverse_line_movement
 from mlb_assets.lib.warehouse.load import replace_dates
 from mlb_assets.lib.warehouse.odds import read_observations

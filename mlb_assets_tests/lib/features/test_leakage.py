@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mlb_assets.lib.consensus import market_consensus
 from mlb_assets.lib.features.market import CROSS_BOOK_COLUMNS, decision_times
 from mlb_assets.lib.features.training_set import TrainingSet, build_training_set
-from mlb_assets.lib.market_consensus import market_consensus
 from mlb_assets.lib.replay.synthetic_books import shade_american
 from mlb_assets.lib.snapshots import normalize_quotes
 
