@@ -7,6 +7,7 @@ quarantined: as moved when a not-yet-final game of the matchup lies within
 ``max_day_shift`` days, else as unscheduled. Two events claiming one game: the one
 starting nearest keeps it. Without a schedule, ids are derived from the teams and date.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
