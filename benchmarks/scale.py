@@ -1,7 +1,7 @@
 """How cost grows with books: the real 2016 lines replayed as 1, 10 and 100 books.
 
 A load test, not market truth: the real Pinnacle quotes are expanded across synthetic books
-(``mlb_assets.lib.replay.synthetic_books``: each book leads the real one by its own 0-30 min
+(``mlb_assets.replay.synthetic_books``: each book leads the real one by its own 0-30 min
 plus up to 2 min per quote, and shades every price by its own -5..+5 cents), so 10 books
 give 10 times the quotes, snapshots, line movements and market features.
 

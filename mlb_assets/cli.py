@@ -391,7 +391,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     prepare_process(config)
     if arguments[:1] == [REPLAY_SERVER]:
-        from mlb_assets.lib.replay.server import main as replay_main
+        from mlb_assets.replay.cli import main as replay_main
 
         return replay_main(arguments[1:], archive_dir=config.archive_dir, home=config.home_path)
     args = build_parser().parse_args(arguments)

@@ -6,6 +6,9 @@
 - A domain under ``mlb_assets/defs`` (ingestion, markets, features, models, betting,
   operations) never imports another domain; what they share lives in the shared
   ``defs`` modules (:data:`SHARED_DEFS`) or in ``lib`` (``lib/names.py``).
+- The replay server and synthetic books (``mlb_assets/replay``) are development tools:
+  nothing in ``lib`` or ``defs`` imports them; they are reached through configuration
+  (``resources/sources.py``) or the command line only.
 - No import cycles among the package's modules, lazy imports inside functions included.
 """
 
@@ -72,6 +75,14 @@ def test_lib_is_framework_free(name: str) -> None:
         if i.split(".")[0] == "dagster" or i.startswith(("mlb_assets.defs", "mlb_assets.resources"))
     }
     assert not forbidden, f"{name} imports {sorted(forbidden)}"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(n for n in MODULES if n.startswith(("mlb_assets.lib", "mlb_assets.defs")))
+)
+def test_the_production_path_does_not_reach_the_replay_tools(name: str) -> None:
+    reached = sorted(i for i in _imported(MODULES[name]) if i.startswith("mlb_assets.replay"))
+    assert not reached, f"{name} imports {reached}"
 
 
 def test_resources_do_not_import_definitions() -> None:

@@ -24,7 +24,7 @@ class ArchiveResource(dg.ConfigurableResource):
     archive_dir: str | None = None
     home: str | None = None
     # Load tests only: replay the real lines as this many books, the real one plus synthetic
-    # followers (lib/replay/synthetic_books). 1 is the archives as they are.
+    # followers (replay/synthetic_books). 1 is the archives as they are.
     load_test_books: int = 1
 
     @property

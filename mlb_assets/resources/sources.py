@@ -41,7 +41,7 @@ def market_source(
     source: MarketSource = ArchiveSource(archive.seasons_between, warehouse.engine(), log)
     if archive.load_test_books > 1:
         # Load tests only: the real lines replayed as many books (not market truth).
-        from mlb_assets.lib.replay.synthetic_books import SyntheticBooks
+        from mlb_assets.replay.synthetic_books import SyntheticBooks
 
         source = SyntheticBooks(source, archive.load_test_books)
     return source

@@ -19,10 +19,10 @@ import sqlalchemy as sa
 
 from mlb_assets.lib.archives.season import season_quotes
 from mlb_assets.lib.ops.postgres import scratch_database
-from mlb_assets.lib.replay.synthetic_books import expand_books
 from mlb_assets.lib.snapshots import normalize_by_source
 from mlb_assets.lib.warehouse import migrate
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
+from mlb_assets.replay.synthetic_books import expand_books
 from mlb_assets.resources.archive import ArchiveResource
 
 pytestmark = [pytest.mark.archive, pytest.mark.postgres, pytest.mark.slow]

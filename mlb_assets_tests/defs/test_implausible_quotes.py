@@ -18,9 +18,6 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from mlb_assets.lib.replay.mlb_schedule import schedule_route
-from mlb_assets.lib.replay.odds_board import ImplausibleQuote, OddsBoard
-from mlb_assets.lib.replay.server import ReplayServer, SimulatedClock
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 from mlb_assets.lib.warehouse.load import read_frame
 from mlb_assets.lib.warehouse.schema import (
@@ -30,6 +27,10 @@ from mlb_assets.lib.warehouse.schema import (
     odds_snapshots,
     quarantine,
 )
+from mlb_assets.replay.clock import SimulatedClock
+from mlb_assets.replay.mlb_schedule import schedule_route
+from mlb_assets.replay.odds_board import ImplausibleQuote, OddsBoard
+from mlb_assets.replay.server import ReplayServer
 from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsApiResource
 from mlb_assets.runner import run_season_backfill
 from mlb_assets_tests.defs.conftest import crafted_games, make_resources

@@ -13,11 +13,13 @@ import sqlalchemy as sa
 
 from mlb_assets.lib.archives.season import load_season
 from mlb_assets.lib.ingest.live import historical_poll_times
-from mlb_assets.lib.replay.odds_board import OddsBoard
-from mlb_assets.lib.replay.server import ReplayServer, SimulatedClock, mount_mlb_schedule
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 from mlb_assets.lib.warehouse.load import read_frame
 from mlb_assets.lib.warehouse.schema import games, odds_snapshots, quarantine, raw_payloads
+from mlb_assets.replay.cli import mount_mlb_schedule
+from mlb_assets.replay.clock import SimulatedClock
+from mlb_assets.replay.odds_board import OddsBoard
+from mlb_assets.replay.server import ReplayServer
 from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsApiResource
 from mlb_assets.runner import run_season_backfill
 from mlb_assets_tests.defs.conftest import make_resources

@@ -50,11 +50,14 @@ from mlb_assets.config import variable
 from mlb_assets.definitions import build_definitions
 from mlb_assets.defs.ingestion.schedules import odds_polling_schedule
 from mlb_assets.lib.odds_api.client import OddsApiClient
-from mlb_assets.lib.replay.odds_board import OddsBoard
-from mlb_assets.lib.replay.server import Fault, ReplayServer, SimulatedClock, mount_mlb_schedule
 from mlb_assets.lib.warehouse.engine import create_warehouse_engine
 from mlb_assets.lib.warehouse.load import read_frame
 from mlb_assets.lib.warehouse.schema import odds_snapshots, quarantine, raw_payloads
+from mlb_assets.replay.cli import mount_mlb_schedule
+from mlb_assets.replay.clock import SimulatedClock
+from mlb_assets.replay.faults import Fault
+from mlb_assets.replay.odds_board import OddsBoard
+from mlb_assets.replay.server import ReplayServer
 from mlb_assets.resources.live import IngestionResource, MlbStatsResource, OddsApiResource
 from mlb_assets_tests.defs.conftest import make_resources
 

@@ -26,7 +26,7 @@ from mlb_assets.lib.mlb_stats import (
     MlbStatsUnavailableError,
     schedule_to_games,
 )
-from mlb_assets.lib.replay.mlb_schedule import schedule_payload
+from mlb_assets.replay.mlb_schedule import schedule_payload
 
 NOW = datetime(2016, 5, 9, 12, tzinfo=UTC)
 

@@ -28,8 +28,8 @@ import pytest
 from mlb_assets.lib.consensus import market_consensus
 from mlb_assets.lib.features.market import CROSS_BOOK_COLUMNS, decision_times
 from mlb_assets.lib.features.training_set import TrainingSet, build_training_set
-from mlb_assets.lib.replay.synthetic_books import shade_american
 from mlb_assets.lib.snapshots import normalize_quotes
+from mlb_assets.replay.synthetic_books import shade_american
 
 pytestmark = pytest.mark.archive
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from mlb_assets.lib.odds_api import OddsApiClient
-from mlb_assets.lib.replay import OddsBoard, ReplayServer, SimulatedClock
-from mlb_assets_tests.lib.replay.conftest import (
+from mlb_assets.replay import OddsBoard, ReplayServer, SimulatedClock
+from mlb_assets_tests.replay.conftest import (
     REPLAY_NOW,
     TEST_KEY,
     crafted_games,

@@ -24,9 +24,9 @@ from mlb_assets.lib.odds_api import (
     request_cost,
 )
 from mlb_assets.lib.odds_api.client import iso_utc, retry_after_seconds
-from mlb_assets.lib.replay import Fault, OddsBoard, ReplayServer, SimulatedClock
+from mlb_assets.replay import Fault, OddsBoard, ReplayServer, SimulatedClock
 from mlb_assets_tests.lib.odds_api.conftest import SleepRecorder
-from mlb_assets_tests.lib.replay.conftest import REPLAY_NOW, TEST_KEY
+from mlb_assets_tests.replay.conftest import REPLAY_NOW, TEST_KEY
 
 MakeClient = Callable[..., OddsApiClient]
 ODDS_PATH = "/v4/sports/baseball_mlb/odds"

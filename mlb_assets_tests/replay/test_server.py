@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlb_assets.lib.replay import (
+from mlb_assets.replay import (
     Fault,
     OddsBoard,
     ReplayServer,
@@ -23,9 +23,9 @@ from mlb_assets.lib.replay import (
     event_id,
     main,
 )
-from mlb_assets.lib.replay.odds_board import snapshot_times
-from mlb_assets.lib.replay.server import parse_args, server_from_args
-from mlb_assets_tests.lib.replay.conftest import (
+from mlb_assets.replay.cli import parse_args, server_from_args
+from mlb_assets.replay.odds_board import snapshot_times
+from mlb_assets_tests.replay.conftest import (
     REPLAY_NOW,
     TEST_KEY,
     crafted_games,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import pytest
 
-from mlb_assets.lib.replay import OddsBoard, ReplayServer, SimulatedClock
+from mlb_assets.replay import OddsBoard, ReplayServer, SimulatedClock
 
 TEST_KEY = "test-key-5f3a9c"
 REPLAY_NOW = datetime(2016, 4, 3, 12, 0, tzinfo=UTC)

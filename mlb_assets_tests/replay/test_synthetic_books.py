@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mlb_assets.lib.replay.synthetic_books import (
+from mlb_assets.lib.snapshots import normalize_quotes
+from mlb_assets.replay.synthetic_books import (
     MAX_JITTER_SECONDS,
     MAX_LEAD_SECONDS,
     expand_books,
     shade_american,
     synthetic_book,
 )
-from mlb_assets.lib.snapshots import normalize_quotes
 
 
 def _quotes() -> pd.DataFrame:

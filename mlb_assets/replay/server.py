@@ -35,27 +35,24 @@ delivered late and is charged.
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import json
 import logging
 import math
 import re
-import signal
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from mlb_assets.lib.odds_api.client import redact, request_cost
-from mlb_assets.lib.replay.odds_board import (
+from mlb_assets.replay.clock import SimulatedClock
+from mlb_assets.replay.faults import Fault, _ApiProblem
+from mlb_assets.replay.odds_board import (
     MARKETS,
     SPORT_KEY,
     SPORT_TITLE,
@@ -74,8 +71,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_KEY = "replay-key"
 REGIONS = frozenset({"us", "us2", "uk", "eu", "au", "us_dfs", "us_ex", "fr", "se"})
-FaultKind = Literal["status", "slow", "truncated", "html"]
-FAULT_KINDS: tuple[str, ...] = ("status", "slow", "truncated", "html")
 Query = dict[str, list[str]]
 Reply = tuple[int, dict[str, str], bytes]
 RouteHandler = Callable[[str, Query], Reply]
@@ -87,123 +82,6 @@ _HTML_PAGE = (
     b"<body><h1>502 Bad Gateway</h1><p>The upstream server is temporarily unavailable."
     b"</p></body></html>"
 )
-
-
-# --- the simulated clock -------------------------------------------------------------
-
-
-def _aware(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError(f"{moment!r} is naive; the replay clock runs in UTC-aware datetimes")
-    return moment.astimezone(UTC)
-
-
-class SimulatedClock:
-    """The replay's "now": fixed unless set or advanced, or running at ``speed`` x wall time.
-
-    ``speed=60`` plays an hour of the archive per wall minute (soak tests); 0 stops
-    the clock so tests decide every instant. Thread-safe.
-    """
-
-    def __init__(
-        self,
-        start: datetime,
-        speed: float = 0.0,
-        *,
-        timer: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if speed < 0:
-            raise ValueError("speed must be >= 0")
-        self._lock = threading.Lock()
-        self._timer = timer
-        self._base = _aware(start)
-        self._anchor = timer()
-        self._speed = float(speed)
-
-    def __repr__(self) -> str:
-        return f"SimulatedClock(now={self.now().isoformat()}, speed={self._speed})"
-
-    def _now_locked(self) -> datetime:
-        elapsed = (self._timer() - self._anchor) * self._speed
-        return self._base + timedelta(seconds=elapsed)
-
-    def now(self) -> datetime:
-        """The simulated current time (UTC)."""
-        with self._lock:
-            return self._now_locked()
-
-    def set(self, moment: datetime) -> None:
-        """Jump to ``moment`` (backwards too: a replay may rewind)."""
-        with self._lock:
-            self._base, self._anchor = _aware(moment), self._timer()
-
-    def advance(self, delta: timedelta | float) -> datetime:
-        """Move forward by a timedelta or seconds; returns the new now."""
-        step = delta if isinstance(delta, timedelta) else timedelta(seconds=float(delta))
-        with self._lock:
-            self._base, self._anchor = self._now_locked() + step, self._timer()
-            return self._base
-
-    @property
-    def speed(self) -> float:
-        return self._speed
-
-    @speed.setter
-    def speed(self, value: float) -> None:
-        if value < 0:
-            raise ValueError("speed must be >= 0")
-        with self._lock:
-            self._base, self._anchor = self._now_locked(), self._timer()
-            self._speed = float(value)
-
-
-# --- faults --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fault:
-    """A failure the next ``count`` API requests get instead of (or on top of) an answer.
-
-    * ``status``: that HTTP status (e.g. 429, 500, 503) with a JSON message and, when
-      ``retry_after`` is set, a ``Retry-After`` header (seconds).
-    * ``slow``: the normal answer after ``seconds`` (makes a client time out).
-    * ``truncated``: the normal status and headers, the JSON body cut in half.
-    * ``html``: 200 with an HTML error page, as a misbehaving proxy sends.
-    """
-
-    kind: FaultKind
-    count: int = 1
-    status: int = 500
-    retry_after: float | None = None
-    seconds: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {FAULT_KINDS}")
-        if self.count < 1:
-            raise ValueError("a fault's count must be >= 1")
-        if self.kind == "status" and not 400 <= self.status <= 599:
-            raise ValueError("a status fault needs an HTTP error status (400-599)")
-        if self.seconds < 0 or (self.retry_after is not None and self.retry_after < 0):
-            raise ValueError("seconds and retry_after must be >= 0")
-
-    @classmethod
-    def from_json(cls, spec: dict[str, Any]) -> Fault:
-        """A fault from the control endpoint's JSON (unknown fields are an error)."""
-        if not isinstance(spec, dict):
-            raise ValueError("a fault is a JSON object")
-        unknown = set(spec) - {"kind", "count", "status", "retry_after", "seconds"}
-        if unknown:
-            raise ValueError(f"unknown fault fields {sorted(unknown)}")
-        return cls(**spec)
-
-
-class _ApiProblem(Exception):
-    """An API-level error answered with the API's JSON error body."""
-
-    def __init__(self, status: int, message: str, error_code: str) -> None:
-        super().__init__(message)
-        self.status, self.message, self.error_code = status, message, error_code
 
 
 # --- the server ----------------------------------------------------------------------
@@ -723,138 +601,3 @@ def _days_from(query: Query) -> int | None:
 def _markets_returned(events: list[dict[str, Any]]) -> int:
     """Distinct market keys in a response: what an odds call is charged for."""
     return len({market["key"] for e in events for b in e["bookmakers"] for market in b["markets"]})
-
-
-# --- command line --------------------------------------------------------------------
-
-
-def _start_time(text: str) -> datetime:
-    try:
-        return _parse_time(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """The options of ``mlb-assets replay-server``."""
-    parser = argparse.ArgumentParser(
-        prog="mlb-assets replay-server",
-        description="Serve archived odds as a local The Odds API v4 on a simulated clock.",
-    )
-    parser.add_argument("--archive-dir", help="archive mirror (default: MLB_ASSETS_ARCHIVE_DIR)")
-    parser.add_argument("--season", type=int, default=2016)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument(
-        "--start",
-        type=_start_time,
-        help="simulated start, e.g. 2016-04-03T12:00:00Z (default: the season's first quote)",
-    )
-    parser.add_argument("--speed", type=float, default=0.0, help="simulated seconds per second")
-    parser.add_argument("--api-key", default=DEFAULT_API_KEY, help="key clients must send")
-    parser.add_argument("--no-auth", action="store_true", help="accept requests without a key")
-    parser.add_argument("--quota", type=int, default=500, help="credits of the simulated plan")
-    parser.add_argument("--cache-dir", help="parquet cache (default: MLB_ASSETS_HOME/cache)")
-    parser.add_argument(
-        "--implausible-total",
-        type=float,
-        metavar="POINT",
-        help="serve the first listed game's totals of its first book at POINT (e.g. 0.5, a "
-        "first-inning total under the full-game key), to see normalization quarantine it",
-    )
-    return parser.parse_args(argv)
-
-
-def server_from_args(
-    args: argparse.Namespace, *, archive_dir: Path | None = None, home: Path | None = None
-) -> ReplayServer:
-    """Build (not start) the server the options describe; ``archive_dir`` and ``home`` are
-    the configured defaults (``MLB_ASSETS_ARCHIVE_DIR``, ``MLB_ASSETS_HOME``)."""
-    from mlb_assets.lib import settings
-
-    archive = settings.archive_dir(args.archive_dir or archive_dir)
-    if archive is None or not archive.is_dir():
-        raise SystemExit(
-            f"no archive mirror: pass --archive-dir or set MLB_ASSETS_ARCHIVE_DIR (got {archive})"
-        )
-    cache = Path(args.cache_dir) if args.cache_dir else settings.home_dir(home) / "cache"
-    board = OddsBoard.from_archive(archive, args.season, cache_dir=cache)
-    start = args.start or board.first_quote_at or datetime.now(UTC)
-    server = ReplayServer(
-        board,
-        host=args.host,
-        port=args.port,
-        api_key=None if args.no_auth else args.api_key,
-        quota_total=args.quota,
-        clock=SimulatedClock(start, args.speed),
-        implausible=_implausible(args),
-    )
-    mount_mlb_schedule(server, archive, args.season, cache)
-    return server
-
-
-def _implausible(args: argparse.Namespace) -> tuple[ImplausibleQuote, ...]:
-    if args.implausible_total is None:
-        return ()
-    return (ImplausibleQuote("totals", point=args.implausible_total),)
-
-
-def mount_mlb_schedule(server: ReplayServer, archive: Path, season: int, cache: Path) -> None:
-    """Serve the season's reconciled schedule as the MLB Stats API at ``/api/v1/schedule``.
-
-    Skipped (with a note) when the archive holds no file of that season to build it from.
-    """
-    from mlb_assets.lib.archives.catalog import ArchiveCatalog
-    from mlb_assets.lib.archives.season import load_season
-    from mlb_assets.lib.replay.mlb_schedule import schedule_route
-
-    if not ArchiveCatalog(archive).seasons().get(season):
-        print(f"no {season} archive files under {archive}: /api/v1/schedule not served")
-        return
-    games = load_season(archive, season, cache_dir=cache).games
-    server.add_route("/api/v1/schedule", schedule_route(games, server.clock.now))
-
-
-def main(
-    argv: Sequence[str] | None = None,
-    *,
-    stop: threading.Event | None = None,
-    archive_dir: Path | None = None,
-    home: Path | None = None,
-) -> int:
-    """``mlb-assets replay-server``: serve until Ctrl-C, SIGTERM or ``stop`` is set."""
-    args = parse_args(argv)
-    server = server_from_args(args, archive_dir=archive_dir, home=home)
-    stop = stop or threading.Event()
-    with server, _stop_on_signals(stop):
-        auth = "no key needed" if args.no_auth else f"apiKey={args.api_key}"
-        print(f"replay server for The Odds API v4 at {server.url} ({auth})", flush=True)
-        print(
-            f"simulated now {_iso(server.clock.now())}, speed {args.speed:g}x; "
-            f"control endpoints under {server.url}/_replay/; Ctrl-C stops",
-            flush=True,
-        )
-        while not stop.wait(0.5):  # a timed wait lets signal handlers run promptly
-            pass
-        print("stopping", flush=True)
-    return 0
-
-
-@contextlib.contextmanager
-def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGINT and SIGTERM set ``stop`` (a container's ``docker stop`` sends SIGTERM).
-
-    Handlers can only be installed from the main thread; elsewhere (tests) the caller
-    sets ``stop`` itself.
-    """
-    previous: dict[int, Any] = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        try:
-            previous[signum] = signal.signal(signum, lambda *_: stop.set())
-        except ValueError:
-            break
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
