@@ -60,8 +60,6 @@ from mlb_assets.lib.warehouse.schema import model_evidence as evidence_table_sch
 from mlb_assets.resources.models import H2OResource, MlflowResource
 from mlb_assets.resources.warehouse import WarehouseResource
 
-MODEL_NAME = HOME_WIN_MODEL
-
 
 class TrainingSetConfig(dg.Config):
     """Which games the models learn from."""
@@ -192,7 +190,7 @@ class TrainingConfig(dg.Config):
     seed: int = 42
     device: Literal["auto", "cpu", "gpu"] = "auto"
     validation_fraction: float = 0.15
-    model_name: str = MODEL_NAME
+    model_name: str = HOME_WIN_MODEL
     presets: str = "medium_quality"
     # ISO date: learn only from games before it, so that predictions from that date on are
     # out of sample (a backtest of the season starting there); unset: every game.
@@ -404,14 +402,14 @@ def autogluon_model(
 )
 def champion(context: dg.AssetExecutionContext, mlflow: MlflowResource) -> dg.MaterializeResult:
     client: MlflowClient = configure(mlflow.settings())
-    version = champion_version(client, MODEL_NAME)
+    version = champion_version(client, HOME_WIN_MODEL)
     if version is None:
-        raise dg.Failure(f"no champion registered for {MODEL_NAME}")
+        raise dg.Failure(f"no champion registered for {HOME_WIN_MODEL}")
     run = client.get_run(version.run_id)
-    context.log.info(f"champion: {MODEL_NAME} version {version.version}")
+    context.log.info(f"champion: {HOME_WIN_MODEL} version {version.version}")
     return dg.MaterializeResult(
         metadata={
-            "model_uri": f"models:/{MODEL_NAME}@champion",
+            "model_uri": f"models:/{HOME_WIN_MODEL}@champion",
             "version": version.version,
             "engine": run.data.params.get("engine", ""),
             "val_log_loss": float(run.data.metrics.get("val_log_loss", np.nan)),
@@ -434,7 +432,6 @@ class EvaluationConfig(dg.Config):
     model_name: str | None = None
 
 
-TARGET_MODELS = MODEL_NAMES
 # The walk-forward column of the champion's own out-of-sample predictions.
 CHAMPION_PREDICTOR = "champion"
 
@@ -545,7 +542,7 @@ def model_evaluation(
     predictors = {
         e: _fit_predict(e, config, warehouse, h2o, meta["features"]) for e in config.engines
     }
-    model_name = config.model_name or TARGET_MODELS.get(config.target, MODEL_NAME)
+    model_name = config.model_name or MODEL_NAMES.get(config.target, HOME_WIN_MODEL)
     champion, score_champion = _champion_scorer(mlflow, model_name, context.log.info)
     if score_champion is not None:
         predictors[CHAMPION_PREDICTOR] = score_champion

@@ -43,7 +43,7 @@ class ArchiveSource:
         for season in self.seasons(start, end):
             with self.engine.begin() as connection:
                 landed += [_land_file(connection, season, file) for file in season.files]
-        return {"payloads": len(landed), "landed": pd.DataFrame(landed)}
+        return {"payloads": len(landed), "preview": pd.DataFrame(landed)}
 
     def schedule(self, start: date, end: date) -> Schedule:
         seasons = self.seasons(start, end)

@@ -31,7 +31,7 @@ from mlb_assets.lib.ingest.live import (
     local_date,
     quotes_from_payloads,
 )
-from mlb_assets.lib.mlb_stats.client import MlbStatsClient
+from mlb_assets.lib.mlb_stats.client import MlbStatsClient, ScheduleResponse
 from mlb_assets.lib.mlb_stats.schedule import schedule_to_games
 from mlb_assets.lib.odds_api.client import ApiResponse, OddsApiClient
 from mlb_assets.lib.odds_api.normalize import parse_payload
@@ -118,7 +118,7 @@ class OddsApiSource:
             responses.append(response)
         return responses
 
-    def _land(self, response: ApiResponse, source: str, day: date) -> int:
+    def _land(self, response: ApiResponse | ScheduleResponse, source: str, day: date) -> int:
         # One short transaction per payload: a crash mid-walk keeps what was fetched.
         with self.engine.begin() as connection:
             return land_payload(
@@ -140,17 +140,7 @@ class OddsApiSource:
         with self.mlb_client() as client:
             for day in days_between(start, end):
                 response = client.schedule(day)
-                with self.engine.begin() as connection:
-                    payload_id = land_payload(
-                        connection,
-                        source=MLB_STATS_SOURCE,
-                        source_ref=response.path,
-                        body=response.body,
-                        media_type="application/json",
-                        request_params=response.params,
-                        fetched_at=response.fetched_at,
-                        game_date=day,
-                    )
+                payload_id = self._land(response, MLB_STATS_SOURCE, day)
                 parsed = schedule_to_games(
                     response.payload, season=day.year, source_ref=f"raw_payloads/{payload_id}"
                 )
@@ -169,6 +159,7 @@ class OddsApiSource:
             schedule = _stored_games(connection, start - timedelta(days=1), end + timedelta(days=1))
         dates = schedule.set_index("game_id")["game_date"]
         quotes, bad, polls = [], [], {}
+        # One day's payloads in memory at a time: a historical range holds many snapshots.
         for day in days_between(start, end):
             with self.engine.connect() as connection:
                 stored = stored_payloads(
