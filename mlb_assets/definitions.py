@@ -1,4 +1,9 @@
-"""The one Definitions object: each domain's definitions merged, plus shared resources.
+"""The code location: everything under ``mlb_assets/defs``, loaded as a dg project, plus resources.
+
+Every module of the defs folder contributes what it defines at module scope (assets, checks,
+jobs, schedules, sensors); a new module is picked up without being listed anywhere. The
+project's dg configuration ships inside the package (``mlb_assets/dg.toml``), so an installed
+wheel loads exactly as this checkout does.
 
 The configuration is read (``config.current``) before any asset or schedule is defined: a bad
 variable stops the load with its own one-line message (variable, value, what is allowed).
@@ -7,34 +12,24 @@ variable stops the load with its own one-line message (variable, value, what is 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import dagster as dg
 
 from mlb_assets.config import current, prepare_process
-from mlb_assets.defs.betting import definitions as betting
-from mlb_assets.defs.features import definitions as features
-from mlb_assets.defs.ingestion import definitions as ingestion
-from mlb_assets.defs.jobs import JOBS
-from mlb_assets.defs.markets import definitions as markets
-from mlb_assets.defs.models import definitions as models
-from mlb_assets.defs.operations import definitions as operations
 from mlb_assets.resources import build_resources
 
 prepare_process(current())
 
+PACKAGE_DIR = Path(__file__).parent
+
 
 def build_definitions(resources: Mapping[str, object] | None = None) -> dg.Definitions:
-    """Merge the domains; ``resources`` replaces the configured ones (tests)."""
-    shared = dg.Definitions(jobs=JOBS, resources=dict(resources or build_resources(current())))
-    return dg.Definitions.merge(
-        ingestion.defs,
-        markets.defs,
-        features.defs,
-        models.defs,
-        betting.defs,
-        operations.defs,
-        shared,
-    )
+    """The defs folder bound to the configured resources; ``resources`` replaces them (tests)."""
+    domains = dg.load_from_defs_folder(path_within_project=PACKAGE_DIR)
+    return domains.with_resources(dict(resources or build_resources(current())))
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

@@ -65,10 +65,9 @@ def _execute(
     tags: Mapping[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Execute a job of the definitions (or of ``resources``' variant) in this process."""
-    from mlb_assets.definitions import build_definitions, defs
+    from mlb_assets.definitions import build_definitions
 
-    definitions = build_definitions(resources) if resources is not None else defs
-    job = definitions.resolve_job_def(job_name)
+    job = build_definitions(resources).resolve_job_def(job_name)
     if dagster_home is None:
         with dg.DagsterInstance.ephemeral() as instance:
             return job.execute_in_process(instance=instance, tags=tags, run_config=run_config)

@@ -77,13 +77,3 @@ models_job = dg.define_asset_job(
     tags={KIND_TAG: "training"},
     description="Training set, both AutoML engines, the champion and the walk-forward evaluation.",
 )
-
-JOBS = [
-    season_backfill_job,
-    odds_poll_job,
-    schedule_refresh_job,
-    settlement_job,
-    daily_picks_job,
-    betting_backtest_job,
-    models_job,
-]

@@ -5,13 +5,15 @@ from __future__ import annotations
 import dagster as dg
 import sqlalchemy as sa
 
-from mlb_assets.definitions import defs
+from mlb_assets.definitions import build_definitions
 from mlb_assets.defs.catalog import ASSET_TABLES, column_schema, rows_written
 from mlb_assets.lib.warehouse import schema
 
+GRAPH = build_definitions().resolve_asset_graph()
+
 
 def _node(key: str):  # type: ignore[no-untyped-def]
-    return defs.resolve_asset_graph().get(dg.AssetKey(key))
+    return GRAPH.get(dg.AssetKey(key))
 
 
 def test_every_warehouse_asset_documents_its_columns() -> None:
@@ -24,7 +26,7 @@ def test_every_warehouse_asset_documents_its_columns() -> None:
 
 def test_the_catalog_names_tables_of_the_one_schema() -> None:
     assert set(ASSET_TABLES.values()) <= set(schema.metadata.tables.values())
-    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    keys = {k.to_user_string() for k in GRAPH.get_all_asset_keys()}
     assert set(ASSET_TABLES) <= keys
 
 

@@ -227,7 +227,9 @@ def test_storage_run_queue_and_telemetry() -> None:
 
 
 def test_concurrency_tags_are_tags_the_jobs_carry() -> None:
-    from mlb_assets.definitions import defs
+    from mlb_assets.definitions import build_definitions
+
+    defs = build_definitions()
 
     kinds = {job.tags.get("mlb_assets/kind") for job in defs.jobs}
     graph = defs.resolve_asset_graph()
@@ -396,7 +398,9 @@ def test_gpu_trainer_reserves_an_nvidia_device_in_its_own_profile() -> None:
     assert trainer["profiles"] == ["gpu"]
     (device,) = trainer["deploy"]["resources"]["reservations"]["devices"]
     assert device["driver"] == "nvidia" and device["capabilities"] == ["gpu"]
-    from mlb_assets.definitions import defs
+    from mlb_assets.definitions import build_definitions
+
+    defs = build_definitions()
 
     command = trainer["command"]
     assert defs.resolve_job_def(command[command.index("-j") + 1]).tags["mlb_assets/kind"] == (

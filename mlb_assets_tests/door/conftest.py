@@ -98,14 +98,21 @@ class Door:
             **values,
         }
 
-    def run(self, command: Sequence[str | Path], env: Mapping[str, str], timeout: float = 600):
-        """Run ``command`` in a fresh process with exactly ``env``; keep its output."""
+    def run(
+        self,
+        command: Sequence[str | Path],
+        env: Mapping[str, str],
+        timeout: float = 600,
+        cwd: Path | None = None,
+    ) -> Ran:
+        """Run ``command`` in a fresh process with exactly ``env`` (in this test's folder unless
+        ``cwd``); keep its output."""
         args = [str(part) for part in command]
         started = time.monotonic()
         result = subprocess.run(
             args,
             env=dict(env),
-            cwd=self.root,
+            cwd=cwd or self.root,
             capture_output=True,
             text=True,
             timeout=timeout,

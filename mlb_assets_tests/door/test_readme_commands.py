@@ -79,6 +79,9 @@ COMMANDS: dict[str, str] = {
     r"^# same as: DAGSTER_HOME=\S+ dagster dev -m mlb_assets\.definitions$": (
         HERE + "test_ui_serves_the_graph"
     ),
+    r"^DAGSTER_HOME=\S+ dg (check|list) defs$": (
+        "door/test_dg_project.py::test_dg_check_and_list_defs"
+    ),
     # Reporting, operations
     r"^MLB_ASSETS_BI_PASSWORD=\.\.\. mlb-assets bi-user grafana$": (
         HERE + "test_bi_user_reads_reporting_only"

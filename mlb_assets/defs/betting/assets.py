@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from mlflow import MlflowClient
 from pydantic import Field
 
-from mlb_assets.defs.automation import LEDGER_FRESHNESS, PICKS_FRESHNESS
+from mlb_assets.defs.automation import LEDGER_FRESHNESS, PICKS_FRESHNESS, after_update_of
 from mlb_assets.defs.catalog import rows_written, table_metadata
 from mlb_assets.defs.partitions import (
     date_label,
@@ -532,6 +532,7 @@ def _headline_metadata(figures: dict[str, float]) -> dict[str, float]:
     group_name=GROUP,
     kinds={"python", "sql"},
     deps=[bet_ledger],
+    automation_condition=after_update_of("bet_ledger"),
     description=(
         "ROI of settled bets overall and by tier, market, month and season, each with a "
         "bootstrap 95% confidence interval, and the closing-line value (probability points "
@@ -633,6 +634,7 @@ def _describe_paper(figures: dict[str, float]) -> str:
     group_name=GROUP,
     kinds={"postgres", "sql"},
     deps=[bet_ledger, roi_rollups, predictions, picks],
+    automation_condition=after_update_of("bet_ledger", "roi_rollups"),
     description=(
         "The BI reporting views (schema `reporting` on Postgres, `reporting_*` views on "
         "SQLite): the materialized ones are refreshed concurrently after each settlement, "

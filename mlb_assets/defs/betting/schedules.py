@@ -24,6 +24,3 @@ def daily_picks_schedule(
     context: dg.ScheduleEvaluationContext, ingestion: IngestionResource
 ) -> dg.RunRequest:
     return dg.RunRequest(partition_key=today_partition(context, ingestion))
-
-
-SCHEDULES = [daily_picks_schedule]

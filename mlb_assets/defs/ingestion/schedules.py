@@ -38,6 +38,3 @@ def morning_schedule_refresh(
     context: dg.ScheduleEvaluationContext, ingestion: IngestionResource
 ) -> dg.RunRequest:
     return dg.RunRequest(partition_key=today_partition(context, ingestion))
-
-
-SCHEDULES = [odds_polling_schedule, morning_schedule_refresh]

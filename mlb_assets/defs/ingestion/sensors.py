@@ -108,6 +108,3 @@ def stale_odds_sensor(
         ],
         asset_events=[observation],
     )
-
-
-SENSORS = [settlement_sensor, stale_odds_sensor]

@@ -15,7 +15,7 @@ import pandas as pd
 from mlflow import MlflowClient
 from pydantic import Field
 
-from mlb_assets.defs.automation import TRAINING_POOL
+from mlb_assets.defs.automation import TRAINING_POOL, after_update_of
 from mlb_assets.defs.catalog import table_metadata
 from mlb_assets.defs.partitions import markdown_preview
 from mlb_assets.lib import settings
@@ -520,6 +520,7 @@ def _record_evidence(
     group_name="models",
     kinds={"python", "sql"},
     deps=[training_set, champion],
+    automation_condition=after_update_of("champion"),
     tags={"mlb_assets/kind": "training"},
     description=(
         "Walk-forward evaluation: for each month of the season, each engine (market-anchored, "

@@ -196,5 +196,5 @@ with warnings.catch_warnings():
     # Partitioned checks record the partition of each evaluation (alerts are per partition);
     # Dagster 1.13 labels them preview, and the project pins Dagster below 1.14.
     warnings.simplefilter("ignore", dg.PreviewWarning)
+    # A list at module scope: the defs-folder loader collects each check in it.
     QUALITY_CHECKS = [build_quality_check(target) for target in CHECKED_TABLES]
-CHECKS = [*QUALITY_CHECKS, odds_fresh]

@@ -105,13 +105,3 @@ def weekly_retraining_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunR
 )
 def nightly_run_retention_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     return dg.RunRequest()
-
-
-SCHEDULES = [
-    odds_freshness_schedule,
-    nightly_settlement_schedule,
-    nightly_backup_schedule,
-    weekly_retraining_schedule,
-    nightly_run_retention_schedule,
-]
-JOBS = [odds_freshness_job, backup_job, run_retention_job]

@@ -267,6 +267,3 @@ def metrics_sensor(
     gateway_url, textfile = operations.metrics_destination()
     where = publish(snapshot, gateway_url=gateway_url, textfile=textfile)
     return dg.SkipReason(f"metrics published to {where}")
-
-
-SENSORS = [check_failure_alert_sensor, run_failure_alert_sensor, metrics_sensor]
