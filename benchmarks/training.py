@@ -6,9 +6,10 @@ job, no training) into an embedded SQLite warehouse in a temporary folder, then 
 ``training_set`` asset is materialized from it and read back with ``load_training_set``.
 
 Each engine is then trained as the ``h2o_model`` and ``autogluon_model`` assets train it:
-the default ``TrainingConfig`` (target ``home_win``, seed 42, AutoGluon ``medium_quality``),
-the project's ``time_split`` (the latest 15% of dates held out), and ``fit_anchored`` with
-the time budget (the engine, then its blend with the market, fit on the held-out games).
+the default ``TrainingConfig`` on the target ``home_win`` (seed 42, AutoGluon
+``medium_quality``), the project's ``time_split`` (the latest 15% of dates held out), and
+``fit_anchored`` with the time budget (the engine, then its blend with the market, fit on the
+held-out games).
 The held-out figures are computed with the project's ``metrics.evaluate`` on the saved
 model's own scorer, i.e. the asset's ``val_log_loss`` (in sample for the blend's two
 coefficients); ``engine_log_loss`` is the engine's alone.
@@ -67,6 +68,7 @@ if TYPE_CHECKING:  # the engines load lazily, so run.py starts fast for other be
 
 START, END = date(2016, 4, 3), date(2016, 11, 2)
 ENGINES: tuple[Engine, ...] = ("h2o", "autogluon")
+TARGET = "home_win"  # the moneyline model (lib/names.MODEL_NAMES)
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def train_once(
     config = TrainingConfig(time_budget_seconds=budget_seconds(), device=device)
     work_dir = Path(tempfile.mkdtemp(prefix=f"{engine}-{device}-", dir=home))
     started = time.perf_counter()
-    trained = fit_anchored(engine, *split, features, config, work_dir, h2o)
+    trained = fit_anchored(engine, TARGET, *split, features, config, work_dir, h2o)
     seconds = time.perf_counter() - started
     if trained.device != device:  # a GPU figure must come from the GPU
         raise RuntimeError(f"{engine} trained on {trained.device}, not {device}")
@@ -284,7 +286,7 @@ def main() -> None:
         resources = resources_for(url, archive_dir, str(home), h2o=h2o)
         frame, meta = season_training_set(resources)
         config = TrainingConfig()
-        split = time_split(frame, config.target, config.validation_fraction)
+        split = time_split(frame, TARGET, config.validation_fraction)
         print_split(*split, meta["features"])
         for engine in ENGINES:
             run_engine(engine, devices, split, meta["features"], home, h2o)

@@ -10,7 +10,10 @@ import dagster as dg
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
 )
+
+from mlb_assets.lib.names import DEFAULT_TARGET
 
 SEASON_BACKFILL_JOB = "season_backfill"
 BETTING_BACKTEST_JOB = "betting_backtest"
@@ -84,15 +87,18 @@ def run_models(
     resources: Mapping[str, object] | None = None,
     training: Mapping[str, object] | None = None,
     evaluation: Mapping[str, object] | None = None,
+    target: str = DEFAULT_TARGET,
     quiet: bool = False,
 ) -> dg.ExecuteInProcessResult:
-    """Run the models job (training set, both engines, champion, evaluation) in process."""
+    """Run the models job (training set, both engines, champion, evaluation) in process for
+    one training target (a partition of the model assets: lib/names.MODEL_NAMES)."""
     ops: dict[str, object] = {}
     if training:
         ops.update({name: {"config": dict(training)} for name in ("h2o_model", "autogluon_model")})
     if evaluation:
         ops["model_evaluation"] = {"config": dict(evaluation)}
-    return _execute(MODELS_JOB, resources, dagster_home, _run_config(quiet, ops))
+    tags = {PARTITION_NAME_TAG: target}
+    return _execute(MODELS_JOB, resources, dagster_home, _run_config(quiet, ops), tags)
 
 
 def materialization_metadata(result: dg.ExecuteInProcessResult) -> dict[str, dict[str, object]]:

@@ -13,6 +13,8 @@ import pytest
 from mlb_assets.cli import main
 from mlb_assets.config import load_config
 from mlb_assets.definitions import build_definitions
+from mlb_assets.defs.partitions import model_target_partitions
+from mlb_assets.lib.names import MODEL_NAMES
 from mlb_assets.resources import build_resources
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,9 +41,12 @@ EXPECTED_ASSETS = {
     "reporting_views",
     "warehouse_backup",
 }
-UNPARTITIONED_GROUPS = {"models", "operations"}
-# Rebuilt whole from every partition of their inputs (the bankroll compounds across dates).
-UNPARTITIONED_ASSETS = {"bet_ledger", "roi_rollups", "reporting_views"}
+UNPARTITIONED_GROUPS = {"operations"}
+# Rebuilt whole from every partition of their inputs (the bankroll compounds across dates);
+# the training set holds every game before a cut-off.
+UNPARTITIONED_ASSETS = {"bet_ledger", "roi_rollups", "reporting_views", "training_set"}
+# One partition per training target (lib/names.MODEL_NAMES): engines, champion, evaluation.
+TARGET_PARTITIONED_ASSETS = {"h2o_model", "autogluon_model", "champion", "model_evaluation"}
 
 
 def test_assets_groups_and_partitions() -> None:
@@ -61,7 +66,11 @@ def test_assets_groups_and_partitions() -> None:
         }
         assert node.description
         if node.group_name in UNPARTITIONED_GROUPS or key.to_user_string() in UNPARTITIONED_ASSETS:
-            assert node.partitions_def is None  # trained on every partition before a cut-off
+            assert node.partitions_def is None
+            continue
+        if key.to_user_string() in TARGET_PARTITIONED_ASSETS:
+            assert node.partitions_def == model_target_partitions
+            assert set(node.partitions_def.get_partition_keys()) == set(MODEL_NAMES)
             continue
         assert node.partitions_def is not None
         assert node.backfill_policy == dg.BackfillPolicy.single_run()
@@ -154,5 +163,9 @@ def test_quality_checks_are_blocking_and_automation_is_in_new_york() -> None:
         "odds_freshness_schedule",
         "daily_picks_schedule",
     } <= names
+    retraining = defs.resolve_schedule_def("weekly_retraining_schedule")
+    context = dg.build_schedule_context(repository_def=defs.get_repository_def())
+    requests = retraining.evaluate_tick(context).run_requests
+    assert sorted(r.partition_key for r in requests) == sorted(MODEL_NAMES)
     sensors = {sensor.name for sensor in defs.sensors}
     assert {"run_failure_alert_sensor", "check_failure_alert_sensor", "metrics_sensor"} <= sensors

@@ -8,6 +8,7 @@ import dagster as dg
 import pandas as pd
 
 from mlb_assets.lib.ingest.live import local_date
+from mlb_assets.lib.names import MODEL_NAMES
 from mlb_assets.lib.settings import GAME_TIMEZONE
 from mlb_assets.resources.live import IngestionResource
 
@@ -18,6 +19,9 @@ FIRST_PARTITION = "2010-01-01"
 game_date_partitions = dg.DailyPartitionsDefinition(
     start_date=FIRST_PARTITION, timezone=GAME_TIMEZONE, end_offset=1
 )
+
+# The model assets, one partition per training target (lib/names.MODEL_NAMES).
+model_target_partitions = dg.StaticPartitionsDefinition(list(MODEL_NAMES))
 
 # A season backfill is one run over the whole date range, not one run per day.
 single_run_backfill = dg.BackfillPolicy.single_run()

@@ -80,18 +80,8 @@ def trained(archive_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
     totals = dg.materialize(
         [autogluon_model],
         resources=resources,
-        run_config={
-            "ops": {
-                "autogluon_model": {
-                    "config": {
-                        **TINY,
-                        "train_before": TRAIN_BEFORE,
-                        "target": "total_over",
-                        "model_name": "mlb_total_over",
-                    }
-                }
-            }
-        },
+        partition_key="total_over",
+        run_config={"ops": {"autogluon_model": {"config": {**TINY, "train_before": TRAIN_BEFORE}}}},
     )
     assert totals.success
     return {"url": url, "home": home, "result": result, "resources": resources}

@@ -47,7 +47,8 @@ def test_followers_run_after_their_upstream_and_only_then() -> None:
         assert ticks.after() == set(), "requested once, not on every tick"
         # An hourly picks partition is read by the views but does not refresh them.
         assert ticks.after(dg.AssetMaterialization("picks", partition="2016-04-04")) == set()
-        assert ticks.after(dg.AssetMaterialization("champion")) == {"model_evaluation"}
+        champion = dg.AssetMaterialization("champion", partition="total_over")
+        assert ticks.after(champion) == {"model_evaluation"}
         assert ticks.after(dg.AssetMaterialization("training_set")) == set()
         assert ticks.after(dg.AssetMaterialization("roi_rollups")) == {"reporting_views"}
 

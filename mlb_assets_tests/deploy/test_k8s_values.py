@@ -317,18 +317,25 @@ def test_runs_are_kubernetes_jobs_with_the_code_location_config() -> None:
     assert _deployment()["includeConfigInLaunchedRuns"]["enabled"] is True
 
 
-def test_run_queue_matches_dagster_yaml() -> None:
-    expected = files.dagster_yaml()["concurrency"]["runs"]
+def test_run_queue_and_pools_match_dagster_yaml() -> None:
+    expected = files.dagster_yaml()["concurrency"]
     coordinator = _values()["dagsterDaemon"]["runCoordinator"]
     assert coordinator["enabled"] is True
     assert coordinator["type"] == "QueuedRunCoordinator"
     queued = coordinator["config"]["queuedRunCoordinator"]
-    assert queued["maxConcurrentRuns"] == expected["max_concurrent_runs"]
+    # The chart refuses run limits set both there and under `concurrency`.
+    assert not {"maxConcurrentRuns", "tagConcurrencyLimits"} & set(queued)
+    concurrency = _values()["concurrency"]
+    runs = concurrency["runs"]
+    assert runs["maxConcurrentRuns"] == expected["runs"]["max_concurrent_runs"]
 
     def limits(items: list[dict[str, Any]]) -> set[tuple[str, str, int]]:
         return {(i["key"], json.dumps(i.get("value"), sort_keys=True), i["limit"]) for i in items}
 
-    assert limits(queued["tagConcurrencyLimits"]) == limits(expected["tag_concurrency_limits"])
+    assert limits(runs["tagConcurrencyLimits"]) == limits(
+        expected["runs"]["tag_concurrency_limits"]
+    )
+    assert concurrency["pools"]["defaultLimit"] == expected["pools"]["default_limit"]
 
 
 def test_run_monitoring_and_retries_are_on() -> None:

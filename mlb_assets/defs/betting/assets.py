@@ -161,7 +161,12 @@ def _predict_market(
     kinds={"mlflow", "sql"},
     partitions_def=game_date_partitions,
     backfill_policy=single_run_backfill,
-    deps=["games", *FEATURE_SETS, "champion"],
+    # Every target's champion prices a date (each its own market).
+    deps=[
+        "games",
+        *FEATURE_SETS,
+        dg.AssetDep("champion", partition_mapping=dg.AllPartitionMapping()),
+    ],
     description=(
         "The champion model's probability per game and market at decision time (features "
         "as stored in game_features, 60 min before first pitch), with the model version and "

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from mlb_assets.defs.automation import TRAINING_POOL, after_update_of
 from mlb_assets.defs.catalog import table_metadata
-from mlb_assets.defs.partitions import markdown_preview
+from mlb_assets.defs.partitions import markdown_preview, model_target_partitions
 from mlb_assets.lib import settings
 from mlb_assets.lib.evaluation import (
     evidence_table,
@@ -48,7 +48,6 @@ from mlb_assets.lib.models.tracking import configure, redact, run_url
 from mlb_assets.lib.names import (
     DECISION_MINUTES_BEFORE,
     FEATURE_SETS,
-    HOME_WIN_MODEL,
     MODEL_NAMES,
     TRAIN_LAST_DATE_PARAM,
 )
@@ -183,14 +182,13 @@ Engine = Literal["h2o", "autogluon"]
 
 
 class TrainingConfig(dg.Config):
-    """An AutoML training: budget, seed, device, target and validation split."""
+    """An AutoML training: budget, seed, device and validation split (the target is the
+    partition: one per entry of lib/names.MODEL_NAMES)."""
 
-    target: str = "home_win"
     time_budget_seconds: int = 60
     seed: int = 42
     device: Literal["auto", "cpu", "gpu"] = "auto"
     validation_fraction: float = 0.15
-    model_name: str = HOME_WIN_MODEL
     presets: str = "medium_quality"
     # ISO date: learn only from games before it, so that predictions from that date on are
     # out of sample (a backtest of the season starting there); unset: every game.
@@ -217,6 +215,7 @@ def _work_dir(warehouse: WarehouseResource, engine: str) -> Path:
 
 def fit_engine(
     engine: Engine,
+    target: str,
     train: pd.DataFrame,
     valid: pd.DataFrame,
     features: list[str],
@@ -231,7 +230,7 @@ def fit_engine(
             train,
             valid,
             features,
-            config.target,
+            target,
             max_runtime_secs=config.time_budget_seconds,
             seed=config.seed,
             device=config.device,
@@ -242,7 +241,7 @@ def fit_engine(
         train,
         valid,
         features,
-        config.target,
+        target,
         time_limit=config.time_budget_seconds,
         presets=config.presets,
         seed=config.seed,
@@ -253,6 +252,7 @@ def fit_engine(
 
 def fit_anchored(
     engine: Engine,
+    target: str,
     train: pd.DataFrame,
     valid: pd.DataFrame,
     candidates: list[str],
@@ -266,11 +266,11 @@ def fit_anchored(
     price and that enough training rows fill; the blend with the market is fit on
     ``valid``, which the engine never saw.
     """
-    features = offered_features(train, engine_features(config.target, candidates))
+    features = offered_features(train, engine_features(target, candidates))
     if not features:
-        raise dg.Failure(f"no feature is filled in the training rows of {config.target}")
-    trained = fit_engine(engine, train, valid, features, config, work_dir, h2o)
-    return anchor_trained(trained, valid, anchor_column(config.target))
+        raise dg.Failure(f"no feature is filled in the training rows of {target}")
+    trained = fit_engine(engine, target, train, valid, features, config, work_dir, h2o)
+    return anchor_trained(trained, valid, anchor_column(target))
 
 
 def _train_and_register(
@@ -281,16 +281,17 @@ def _train_and_register(
     mlflow: MlflowResource,
     h2o: H2OResource,
 ) -> dg.MaterializeResult:
+    target = context.partition_key
     frame, meta = load_training_set(warehouse)
     frame = games_before(frame, config.train_before)
-    train, valid = time_split(frame, config.target, config.validation_fraction)
+    train, valid = time_split(frame, target, config.validation_fraction)
     seen = pd.to_datetime(pd.concat([train["game_date"], valid["game_date"]]))
     context.log.info(
-        f"{engine}: {len(train)} training rows, {len(valid)} validation rows, games "
+        f"{engine} ({target}): {len(train)} training rows, {len(valid)} validation rows, games "
         f"{seen.min():%Y-%m-%d}..{seen.max():%Y-%m-%d}"
     )
     trained = fit_anchored(
-        engine, train, valid, meta["features"], config, _work_dir(warehouse, engine), h2o
+        engine, target, train, valid, meta["features"], config, _work_dir(warehouse, engine), h2o
     )
     context.log.info(
         f"{engine}: {len(trained.features)} of {len(meta['features'])} candidate features "
@@ -305,7 +306,7 @@ def _train_and_register(
         trained,
         settings=mlflow.settings(),
         experiment=mlflow.experiment,
-        model_name=config.model_name,
+        model_name=MODEL_NAMES[target],
         params={
             "time_budget_seconds": config.time_budget_seconds,
             "seed": config.seed,
@@ -350,6 +351,7 @@ def _train_and_register(
 
 
 @dg.asset(
+    partitions_def=model_target_partitions,
     pool=TRAINING_POOL,
     group_name="models",
     kinds={"h2o", "mlflow"},
@@ -373,6 +375,7 @@ def h2o_model(
 
 
 @dg.asset(
+    partitions_def=model_target_partitions,
     pool=TRAINING_POOL,
     group_name="models",
     kinds={"autogluon", "mlflow"},
@@ -395,21 +398,26 @@ def autogluon_model(
 
 
 @dg.asset(
+    partitions_def=model_target_partitions,
     group_name="models",
     kinds={"mlflow"},
     deps=[h2o_model, autogluon_model],
-    description="The registered model version behind the alias `champion`, which predictions load.",
+    description=(
+        "Per target, the registered model version behind the alias `champion` "
+        "(models:/mlb_home_win@champion, models:/mlb_total_over@champion), which predictions load."
+    ),
 )
 def champion(context: dg.AssetExecutionContext, mlflow: MlflowResource) -> dg.MaterializeResult:
+    model_name = MODEL_NAMES[context.partition_key]
     client: MlflowClient = configure(mlflow.settings())
-    version = champion_version(client, HOME_WIN_MODEL)
+    version = champion_version(client, model_name)
     if version is None:
-        raise dg.Failure(f"no champion registered for {HOME_WIN_MODEL}")
+        raise dg.Failure(f"no champion registered for {model_name}")
     run = client.get_run(version.run_id)
-    context.log.info(f"champion: {HOME_WIN_MODEL} version {version.version}")
+    context.log.info(f"champion: {model_name} version {version.version}")
     return dg.MaterializeResult(
         metadata={
-            "model_uri": f"models:/{HOME_WIN_MODEL}@champion",
+            "model_uri": f"models:/{model_name}@champion",
             "version": version.version,
             "engine": run.data.params.get("engine", ""),
             "val_log_loss": float(run.data.metrics.get("val_log_loss", np.nan)),
@@ -422,23 +430,19 @@ class EvaluationConfig(dg.Config):
     the bootstrap behind the intervals."""
 
     season: int = 2016
-    target: str = "home_win"
     engines: list[str] = Field(default_factory=lambda: ["h2o", "autogluon"])
     time_budget_seconds: int = 30
     seed: int = 42
     device: Literal["auto", "cpu", "gpu"] = "auto"
     bootstrap_samples: int = 2000
-    # The registered model whose champion is scored (default: the target's own model).
-    model_name: str | None = None
 
 
 # The walk-forward column of the champion's own out-of-sample predictions.
 CHAMPION_PREDICTOR = "champion"
 
 
-def _fit_predict(engine: Engine, config: EvaluationConfig, warehouse, h2o, features):  # type: ignore[no-untyped-def]
+def _fit_predict(engine: Engine, target: str, config: EvaluationConfig, warehouse, h2o, features):  # type: ignore[no-untyped-def]
     training = TrainingConfig(
-        target=config.target,
         time_budget_seconds=config.time_budget_seconds,
         seed=config.seed,
         device=config.device,
@@ -446,9 +450,9 @@ def _fit_predict(engine: Engine, config: EvaluationConfig, warehouse, h2o, featu
 
     def fit_predict(train: pd.DataFrame, test: pd.DataFrame) -> np.ndarray:
         # The blend needs held-out games: the same share as a training for betting holds out.
-        fit, valid = time_split(train, config.target, training.validation_fraction)
+        fit, valid = time_split(train, target, training.validation_fraction)
         work_dir = _work_dir(warehouse, f"eval-{engine}")
-        trained = fit_anchored(engine, fit, valid, features, training, work_dir, h2o)
+        trained = fit_anchored(engine, target, fit, valid, features, training, work_dir, h2o)
         inputs = ModelSpec.read(trained.model_dir).inputs
         return np.asarray(load_scorer(trained.model_dir)(test[inputs]), dtype=float)
 
@@ -498,15 +502,16 @@ def _record_evidence(
     evidence: Evidence,
     *,
     evaluation_id: str,
-    config: EvaluationConfig,
+    target: str,
+    season: int,
     created: datetime,
 ) -> None:
     row = {
         "evaluation_id": evaluation_id,
         "model_name": champion.model_name,
         "model_version": champion.version,
-        "target": config.target,
-        "season": config.season,
+        "target": target,
+        "season": season,
         **evidence.as_record(),
         "created_at": created,
     }
@@ -515,6 +520,7 @@ def _record_evidence(
 
 
 @dg.asset(
+    partitions_def=model_target_partitions,
     metadata=table_metadata("model_evaluation"),
     pool=TRAINING_POOL,
     group_name="models",
@@ -539,19 +545,19 @@ def model_evaluation(
     h2o: H2OResource,
     mlflow: MlflowResource,
 ) -> dg.MaterializeResult:
+    target = context.partition_key
     frame, meta = load_training_set(warehouse)
     predictors = {
-        e: _fit_predict(e, config, warehouse, h2o, meta["features"]) for e in config.engines
+        e: _fit_predict(e, target, config, warehouse, h2o, meta["features"]) for e in config.engines
     }
-    model_name = config.model_name or MODEL_NAMES.get(config.target, HOME_WIN_MODEL)
-    champion, score_champion = _champion_scorer(mlflow, model_name, context.log.info)
+    champion, score_champion = _champion_scorer(mlflow, MODEL_NAMES[target], context.log.info)
     if score_champion is not None:
         predictors[CHAMPION_PREDICTOR] = score_champion
-    result = walk_forward(frame, config.target, config.season, predictors, log=context.log.info)
-    evaluation_id = f"{config.season}-{config.target}-{uuid.uuid4().hex[:8]}"
+    result = walk_forward(frame, target, config.season, predictors, log=context.log.info)
+    evaluation_id = f"{config.season}-{target}-{uuid.uuid4().hex[:8]}"
     created = datetime.now(UTC)
     metrics = result.metrics.assign(
-        evaluation_id=evaluation_id, target=config.target, season=config.season, created_at=created
+        evaluation_id=evaluation_id, target=target, season=config.season, created_at=created
     )
     calibration = result.calibration.assign(evaluation_id=evaluation_id)
     with warehouse.begin() as connection:
@@ -562,7 +568,7 @@ def model_evaluation(
             connection, calibration_table, calibration[[c.name for c in calibration_table.columns]]
         )
     # Every game's out-of-sample probability from each predictor, for audits and benchmarks.
-    saved = evaluation_predictions_path(settings.home_dir(warehouse.home), config)
+    saved = evaluation_predictions_path(settings.home_dir(warehouse.home), config.season, target)
     result.predictions.to_parquet(saved, index=False)
     evidence = paired_against_market(
         result.predictions, list(predictors), n_boot=config.bootstrap_samples, seed=config.seed
@@ -574,7 +580,8 @@ def model_evaluation(
             champion,
             evidence[CHAMPION_PREDICTOR],
             evaluation_id=evaluation_id,
-            config=config,
+            target=target,
+            season=config.season,
             created=created,
         )
     engines_verdict = verdict(result.metrics, list(config.engines), evidence)
@@ -600,9 +607,9 @@ def model_evaluation(
     )
 
 
-def evaluation_predictions_path(home: Path, config: EvaluationConfig) -> Path:
+def evaluation_predictions_path(home: Path, season: int, target: str) -> Path:
     """Where the latest walk-forward predictions of a season and target are kept."""
-    path = home / "datasets" / f"evaluation_{config.season}_{config.target}.parquet"
+    path = home / "datasets" / f"evaluation_{season}_{target}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -17,7 +17,7 @@ from mlb_assets.defs.jobs import KIND_TAG, models_job, settlement_job
 from mlb_assets.defs.operations.backups import backup_job
 from mlb_assets.defs.operations.checks import odds_fresh
 from mlb_assets.defs.operations.retention import run_retention_job
-from mlb_assets.defs.partitions import today_partition
+from mlb_assets.defs.partitions import model_target_partitions, today_partition
 from mlb_assets.lib.settings import GAME_TIMEZONE
 from mlb_assets.resources.live import IngestionResource
 
@@ -88,12 +88,16 @@ def nightly_backup_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequ
     execution_timezone=GAME_TIMEZONE,
     default_status=dg.DefaultScheduleStatus.STOPPED,
     description=(
-        "Mondays at 05:00: retrain both AutoML engines on every game so far, re-evaluate "
-        "walk-forward and promote the champion."
+        "Mondays at 05:00: for each training target (one run each), retrain both AutoML "
+        "engines on every game so far, re-evaluate walk-forward and promote the champion."
     ),
 )
-def weekly_retraining_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    return dg.RunRequest()
+def weekly_retraining_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
+    # A schedule's run keys are unique within its tick: one run per target each Monday.
+    return [
+        dg.RunRequest(run_key=target, partition_key=target)
+        for target in model_target_partitions.get_partition_keys()
+    ]
 
 
 @dg.schedule(
