@@ -6,10 +6,14 @@ as the ``odds_snapshots`` asset writes them). Each method loads the same frame i
 Postgres, the season's partitions created beforehand), in one transaction; the
 table is truncated between runs and each method runs ``REPEATS`` times (best time kept):
 
-- ``project``: ``mlb_assets.lib.warehouse.load.bulk_insert`` (type checks, CSV, COPY);
+- ``project``: ``mlb_assets.lib.warehouse.load.bulk_insert`` (type checks, each column as a
+  typed Arrow array, Arrow's C++ CSV writer, one ``COPY FROM STDIN``);
 - ``to_sql``: ``pandas.DataFrame.to_sql(..., if_exists="append")`` through SQLAlchemy;
-- ``copy``: the frame written with ``DataFrame.to_csv`` and sent with one ``COPY FROM STDIN``,
-  the floor any load path can reach from a DataFrame.
+- ``copy``: the frame written with ``DataFrame.to_csv`` and sent with one ``COPY FROM STDIN``
+  (the project's path before it rendered the CSV with Arrow);
+- ``file``: the physical floor: the same rows as a CSV file prepared before the clock starts
+  (the project's own rendering), streamed from disk into one ``COPY FROM STDIN``. No path that
+  starts from a DataFrame can beat it; ``load_project_vs_file`` is the share of it reached.
 
 Needs ``MLB_ASSETS_ARCHIVE_DIR``; the scratch database lives on the server of
 ``MLB_ASSETS_BENCH_DATABASE_URL`` (default: the local test server) and is dropped afterwards.
@@ -90,6 +94,29 @@ def _raw_copy(connection: sa.Connection, frame: pd.DataFrame) -> None:
         copy.write(buffer.getvalue())
 
 
+def _prepared_file(frame: pd.DataFrame) -> tuple[Path, list[str]]:
+    """The rows as the project renders them, in a file; and the column order of the file."""
+    from mlb_assets.lib.warehouse.load import _check_columns, csv_bytes
+    from mlb_assets.lib.warehouse.schema import odds_snapshots
+
+    columns = _check_columns(odds_snapshots, frame)
+    path = BENCH_HOME / "odds_snapshots_2016.csv"
+    path.write_bytes(csv_bytes(columns, frame))
+    return path, [c.name for c in columns]
+
+
+def _file_copy(path: Path, names: list[str]) -> Callable[[sa.Connection, pd.DataFrame], None]:
+    statement = f"COPY odds_snapshots ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
+
+    def file(connection: sa.Connection, frame: pd.DataFrame) -> None:
+        cursor = connection.connection.driver_connection.cursor()
+        with path.open("rb") as source, cursor.copy(statement) as copy:
+            while chunk := source.read(8 * 1024 * 1024):
+                copy.write(chunk)
+
+    return file
+
+
 METHODS: dict[str, Callable[[sa.Connection, pd.DataFrame], None]] = {
     "project": _project,
     "to_sql": _to_sql,
@@ -121,9 +148,11 @@ def main() -> None:
     with scratch_warehouse() as engine:
         # Partitions are created ahead of loads (as the project's load path does first).
         ensure_partitions(engine, months_of(frame["captured_at"]))
-        seconds = {name: _best_seconds(engine, load, frame) for name, load in METHODS.items()}
+        methods = {**METHODS, "file": _file_copy(*_prepared_file(frame))}
+        seconds = {name: _best_seconds(engine, load, frame) for name, load in methods.items()}
     for name, value in seconds.items():
         print(f"load_{name}_rows_per_s: {len(frame) / value:,.0f} rows/s", flush=True)
+    print(f"load_project_vs_file: {seconds['file'] / seconds['project']:.2f} ratio")
     print(f"load_project_vs_copy: {seconds['copy'] / seconds['project']:.2f} ratio")
     print(f"load_project_vs_to_sql: {seconds['to_sql'] / seconds['project']:.2f} ratio")
 

@@ -1,7 +1,10 @@
 """Bulk reads and writes of DataFrames, the same calls on SQLite and Postgres.
 
-Postgres loads go through ``COPY ... FROM STDIN`` (CSV), never row-by-row INSERTs; SQLite
-loads use the driver's ``executemany`` with values already in SQLAlchemy's storage format.
+Postgres loads go through ``COPY ... FROM STDIN`` (CSV), never row-by-row INSERTs: each column
+is converted once into a typed Arrow array and Arrow's C++ writer renders the CSV, so Python
+never touches a row (``benchmarks/load.py`` measures it against a raw COPY of a ready file).
+SQLite loads use the driver's ``executemany`` with values already in SQLAlchemy's storage
+format, all rows in the caller's transaction.
 A partition is replaced inside the caller's transaction, so a crash leaves it either as it
 was or complete.
 """
@@ -10,14 +13,17 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 
-COPY_CHUNK_BYTES = 8 * 1024 * 1024
+# Rows rendered and sent per COPY write (about 2 MB of odds snapshots).
+COPY_CHUNK_ROWS = 20_000
 SQLITE_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
@@ -77,34 +83,63 @@ def _sqlite_values(column: sa.Column, series: pd.Series) -> list[object]:
     return _as_objects(series)
 
 
-def _csv_series(column: sa.Column, series: pd.Series) -> pd.Series:
+def _text_array(series: pd.Series) -> pa.Array:
+    """Strings as given (an empty string stays empty; only missing values become NULL)."""
+    try:
+        return pa.array(series, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # numbers or mixed values in a text column
+        return pa.array(series.astype("string"), type=pa.string(), from_pandas=True)
+
+
+def _arrow_array(column: sa.Column, series: pd.Series) -> pa.Array:
+    """One column as the Arrow type whose CSV rendering Postgres reads back unchanged."""
     if _is_type(column, sa.DateTime):
-        return _utc(series).dt.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+        # Postgres keeps microseconds; finer digits are dropped as before (safe=False).
+        return pa.array(_utc(series), type=pa.timestamp("us", tz="UTC"), safe=False)
     if _is_type(column, sa.Date):
-        return pd.to_datetime(series).dt.strftime("%Y-%m-%d")
+        days = pd.to_datetime(series).to_numpy().astype("datetime64[D]")
+        return pa.array(days, type=pa.date32(), from_pandas=True)
     if _is_type(column, sa.JSON):
-        return series.map(lambda v: None if v is None else json.dumps(v, default=str))
+        return _text_array(series.map(lambda v: None if v is None else json.dumps(v, default=str)))
     if _is_type(column, sa.LargeBinary):
-        return series.map(lambda v: None if v is None else "\\x" + bytes(v).hex())
+        return _text_array(series.map(lambda v: None if v is None else "\\x" + bytes(v).hex()))
     if _is_type(column, sa.Boolean):
-        return series.astype("boolean").map({True: "t", False: "f"})
+        return pa.array(series.astype("boolean"), type=pa.bool_(), from_pandas=True)
     if _is_type(column, sa.Integer):
-        return _integers(series, column)
-    return series
+        return pa.array(_integers(series, column), type=pa.int64(), from_pandas=True)
+    if _is_type(column, sa.Float):
+        return pa.array(pd.to_numeric(series).astype(float), type=pa.float64(), from_pandas=True)
+    return _text_array(series)
+
+
+def _arrow_table(columns: list[sa.Column], frame: pd.DataFrame) -> pa.Table:
+    arrays = [_arrow_array(c, frame[c.name]) for c in columns]
+    return pa.Table.from_arrays(arrays, names=[c.name for c in columns])
+
+
+def _csv_chunks(table: pa.Table) -> Iterator[bytes]:
+    """The table as CSV, a batch of rows at a time: Postgres parses one chunk while the next
+    is rendered."""
+    options = pa_csv.WriteOptions(include_header=False)
+    for batch in table.to_batches(max_chunksize=COPY_CHUNK_ROWS):
+        sink = io.BytesIO()
+        pa_csv.write_csv(batch, sink, options)
+        yield sink.getvalue()
+
+
+def csv_bytes(columns: list[sa.Column], frame: pd.DataFrame) -> bytes:
+    """The whole frame as the CSV the Postgres load sends (benchmarks write it to a file)."""
+    return b"".join(_csv_chunks(_arrow_table(columns, frame)))
 
 
 def _copy_postgres(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
     columns = _check_columns(table, frame)
-    csv_frame = pd.DataFrame({c.name: _csv_series(c, frame[c.name]) for c in columns})
-    buffer = io.StringIO()
-    csv_frame.to_csv(buffer, index=False, header=False, na_rep="")
     names = ", ".join(f'"{c.name}"' for c in columns)
     statement = f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv)"
-    text = buffer.getvalue()
     driver_connection = connection.connection.driver_connection
     with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for start in range(0, len(text), COPY_CHUNK_BYTES):
-            copy.write(text[start : start + COPY_CHUNK_BYTES])
+        for chunk in _csv_chunks(_arrow_table(columns, frame)):
+            copy.write(chunk)
 
 
 def _insert_sqlite(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
