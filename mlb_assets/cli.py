@@ -6,7 +6,8 @@ import argparse
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -36,6 +37,41 @@ def _dagster_home(home: Path) -> Path:
     if not config.exists():
         config.write_text(LOCAL_INSTANCE_YAML)
     return path
+
+
+@contextmanager
+def _steps(name: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A phase's run, step by step: a bar on a terminal, one line per step elsewhere."""
+    from mlb_assets.lib.progress import StepProgress
+
+    progress = StepProgress(name, total=0)
+
+    def on_step(done: int, total: int, step: str) -> None:
+        progress.total = total
+        progress.advance(done, f"{step} done")
+
+    try:
+        yield on_step
+    finally:
+        progress.close()
+
+
+def _phase_done(name: str, started: float, url: str | None = None, tables=()) -> None:  # type: ignore[no-untyped-def]
+    """One line closing a phase: wall time and, with ``tables``, their row counts."""
+    from mlb_assets.lib.progress import phase_done
+
+    counts = {}
+    if url and tables:
+        from mlb_assets.lib.warehouse.engine import create_warehouse_engine
+        from mlb_assets.lib.warehouse.summary import table_counts
+
+        engine = create_warehouse_engine(url)
+        try:
+            every = table_counts(engine)
+        finally:
+            engine.dispose()
+        counts = {table: int(every.get(table, 0)) for table in tables}
+    print(phase_done(name, time.perf_counter() - started, counts), flush=True)
 
 
 def _print_table(rows: Sequence[tuple[str, object]]) -> None:
@@ -173,6 +209,10 @@ def _print_models(result) -> None:  # type: ignore[no-untyped-def]
         print(f"  {evaluation['verdict']}")
 
 
+# What a backfill phase reports when it closes.
+BACKFILL_COUNTS = ("games", "odds_snapshots", "line_movements", "game_features")
+
+
 def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     if args.database_url:
         config = config.with_values(database_url=args.database_url)
@@ -203,21 +243,34 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
         else:
             start, end = history_range
             print(f"loading history {start}..{end} as one run (not recorded in the UI)")
-            history = run_season_backfill(start, end, resources=resources, quiet=True)
+            phase = time.perf_counter()
+            with _steps("history") as on_step:
+                history = run_season_backfill(
+                    start, end, resources=resources, quiet=True, on_step=on_step
+                )
             if not history.success:
                 print(f"history run {history.run_id} FAILED", file=sys.stderr)
                 return 1
+            _phase_done("history", phase, url, BACKFILL_COUNTS)
     season_range = _season_range(config, args.season, args.season)
     if season_range is None:
         raise SystemExit(f"no archive data found for season {args.season}")
     start, end = season_range
     print(f"backfilling {start}..{end} as one run (recorded: `mlb-assets ui` shows it)")
-    result = run_season_backfill(
-        start, end, dagster_home=dagster_home, resources=resources, quiet=args.quiet
-    )
+    phase = time.perf_counter()
+    with _steps("season") as on_step:
+        result = run_season_backfill(
+            start,
+            end,
+            dagster_home=dagster_home,
+            resources=resources,
+            quiet=args.quiet,
+            on_step=on_step,
+        )
     if not result.success:
         print(f"backfill run {result.run_id} FAILED", file=sys.stderr)
         return 1
+    _phase_done("season", phase)
     print(f"\nbackfill done in {time.perf_counter() - started:.1f}s (run {result.run_id})")
     _print_table(list(table_counts(create_warehouse_engine(url)).items()))
     if args.no_models:
@@ -229,29 +282,37 @@ def cmd_demo(args: argparse.Namespace, config: Config) -> int:
     # The champion learns from seasons before the demo season only, so that season's picks
     # are out of sample: a backtest, not a replay of what the model memorized.
     train_before = f"{args.season}-01-01"
-    models = run_models(
-        dagster_home=dagster_home,
-        resources=resources,
-        training={"time_budget_seconds": args.train_seconds, "train_before": train_before},
-        evaluation={"season": args.season, "time_budget_seconds": args.eval_seconds},
-        quiet=args.quiet,
-    )
+    phase = time.perf_counter()
+    with _steps("models") as on_step:
+        models = run_models(
+            dagster_home=dagster_home,
+            resources=resources,
+            training={"time_budget_seconds": args.train_seconds, "train_before": train_before},
+            evaluation={"season": args.season, "time_budget_seconds": args.eval_seconds},
+            quiet=args.quiet,
+            on_step=on_step,
+        )
     if not models.success:
         print(f"models run {models.run_id} FAILED", file=sys.stderr)
         return 1
+    _phase_done("models", phase)
     _print_models(models)
     print(f"\nbetting {start}..{end}: predictions, picks, ledger, rollups, reporting views")
-    betting = run_partitioned_job(
-        BETTING_BACKTEST_JOB,
-        start,
-        end,
-        dagster_home=dagster_home,
-        resources=resources,
-        quiet=args.quiet,
-    )
+    phase = time.perf_counter()
+    with _steps("betting") as on_step:
+        betting = run_partitioned_job(
+            BETTING_BACKTEST_JOB,
+            start,
+            end,
+            dagster_home=dagster_home,
+            resources=resources,
+            quiet=args.quiet,
+            on_step=on_step,
+        )
     if not betting.success:
         print(f"betting run {betting.run_id} FAILED", file=sys.stderr)
         return 1
+    _phase_done("betting", phase, url, ("predictions", "picks", "bet_ledger"))
     _print_betting(betting, args.season)
     print(f"\ndemo done in {time.perf_counter() - started:.1f}s")
     return 0

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
+from dagster import DagsterEventType
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -18,6 +22,11 @@ from mlb_assets.lib.names import DEFAULT_TARGET
 SEASON_BACKFILL_JOB = "season_backfill"
 BETTING_BACKTEST_JOB = "betting_backtest"
 
+#: Told (steps finished, steps in the run, the step that just finished) as a run goes on.
+StepCallback = Callable[[int, int, str], None]
+FINISHED_STEP = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE}
+POLL_SECONDS = 1.0
+
 
 def run_season_backfill(
     start: date,
@@ -26,10 +35,17 @@ def run_season_backfill(
     dagster_home: Path | None = None,
     resources: Mapping[str, object] | None = None,
     quiet: bool = False,
+    on_step: StepCallback | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialize the archive graph for game dates [start, end] as one run."""
     return run_partitioned_job(
-        SEASON_BACKFILL_JOB, start, end, dagster_home=dagster_home, resources=resources, quiet=quiet
+        SEASON_BACKFILL_JOB,
+        start,
+        end,
+        dagster_home=dagster_home,
+        resources=resources,
+        quiet=quiet,
+        on_step=on_step,
     )
 
 
@@ -41,6 +57,7 @@ def run_partitioned_job(
     dagster_home: Path | None = None,
     resources: Mapping[str, object] | None = None,
     quiet: bool = False,
+    on_step: StepCallback | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run a partitioned job over game dates [start, end] as one run.
 
@@ -52,7 +69,7 @@ def run_partitioned_job(
         ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
         ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
     }
-    return _execute(job_name, resources, dagster_home, _run_config(quiet), tags)
+    return _execute(job_name, resources, dagster_home, _run_config(quiet), tags, on_step)
 
 
 def _run_config(quiet: bool, ops: Mapping[str, object] | None = None) -> dict[str, object]:
@@ -66,16 +83,58 @@ def _execute(
     dagster_home: Path | None,
     run_config: Mapping[str, object],
     tags: Mapping[str, str] | None = None,
+    on_step: StepCallback | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Execute a job of the definitions (or of ``resources``' variant) in this process."""
     from mlb_assets.definitions import build_definitions
 
     job = build_definitions(resources).resolve_job_def(job_name)
+    run_id = str(uuid.uuid4())  # known before the run starts, for the step watcher
     if dagster_home is None:
-        with dg.DagsterInstance.ephemeral() as instance:
-            return job.execute_in_process(instance=instance, tags=tags, run_config=run_config)
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        return job.execute_in_process(instance=instance, tags=tags, run_config=run_config)
+        instance_context = dg.DagsterInstance.ephemeral()
+    else:
+        instance_context = dg.DagsterInstance.from_config(str(dagster_home))
+    with instance_context as instance, _watching(instance, run_id, len(job.nodes), on_step):
+        return job.execute_in_process(
+            instance=instance, tags=tags, run_config=run_config, run_id=run_id
+        )
+
+
+@contextmanager
+def _watching(
+    instance: dg.DagsterInstance, run_id: str, steps: int, on_step: StepCallback | None
+) -> Iterator[None]:
+    """Tell ``on_step`` of each finished step while the run executes in this thread.
+
+    The run stays in the calling thread (engines and signal handlers expect it); a daemon
+    thread reads the run's step events from the instance every second, and once more at the
+    end so that the last step is told before this returns.
+    """
+    if on_step is None:
+        yield
+        return
+    stop = threading.Event()
+    told = 0
+
+    def tell() -> None:
+        nonlocal told
+        finished = instance.all_logs(run_id, of_type=FINISHED_STEP)
+        if len(finished) > told:
+            told = len(finished)
+            on_step(told, steps, finished[-1].step_key or "")
+
+    def poll() -> None:
+        while not stop.wait(POLL_SECONDS):
+            tell()
+
+    watcher = threading.Thread(target=poll, name=f"steps-{run_id[:8]}", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join()
+        tell()
 
 
 MODELS_JOB = "train_models"
@@ -89,6 +148,7 @@ def run_models(
     evaluation: Mapping[str, object] | None = None,
     target: str = DEFAULT_TARGET,
     quiet: bool = False,
+    on_step: StepCallback | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run the models job (training set, both engines, champion, evaluation) in process for
     one training target (a partition of the model assets: lib/names.MODEL_NAMES)."""
@@ -98,7 +158,7 @@ def run_models(
     if evaluation:
         ops["model_evaluation"] = {"config": dict(evaluation)}
     tags = {PARTITION_NAME_TAG: target}
-    return _execute(MODELS_JOB, resources, dagster_home, _run_config(quiet, ops), tags)
+    return _execute(MODELS_JOB, resources, dagster_home, _run_config(quiet, ops), tags, on_step)
 
 
 def materialization_metadata(result: dg.ExecuteInProcessResult) -> dict[str, dict[str, object]]:

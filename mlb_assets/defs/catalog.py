@@ -3,7 +3,8 @@
 The schema comes from the one schema source (``lib/warehouse/schema.py``): column names,
 their Postgres types, nullability, keys and comments. :func:`table_metadata` is each asset
 definition's (``dagster/column_schema``, ``dagster/table_name``), and
-:func:`rows_written` gives materializations their row count under Dagster's own key.
+:func:`rows_written` gives materializations their row count under Dagster's own key when the
+count is the partition's own.
 """
 
 from __future__ import annotations
@@ -71,6 +72,26 @@ def table_metadata(asset: str) -> dict[str, object]:
     }
 
 
-def rows_written(count: int) -> dict[str, int]:
-    """Metadata for the rows a materialization wrote (the partitions it covered)."""
-    return {"dagster/row_count": int(count)}
+ROWS_IN_RUN = "rows_in_run"
+PARTITIONS_IN_RUN = "partitions_in_run"
+
+
+def _partitions_covered(context: dg.AssetExecutionContext | None) -> int:
+    if context is None or not context.has_partition_key_range:
+        return 1
+    return len(context.partition_keys)
+
+
+def rows_written(count: int, context: dg.AssetExecutionContext | None = None) -> dict[str, object]:
+    """Metadata for the rows a materialization wrote.
+
+    Dagster records a range run's metadata once for every partition of the range, the same
+    values each time: a run's total under ``dagster/row_count`` would read as each day's rows
+    (a season's 342,136 snapshots shown on a day that holds 446). A run of one partition, or of
+    an unpartitioned asset, claims ``dagster/row_count``; a range run reports its total as
+    ``rows_in_run`` beside ``partitions_in_run``.
+    """
+    covered = _partitions_covered(context)
+    if covered <= 1:
+        return {"dagster/row_count": int(count)}
+    return {ROWS_IN_RUN: int(count), PARTITIONS_IN_RUN: covered}

@@ -55,3 +55,33 @@ def test_games_columns_read_as_postgres_types() -> None:
 
 def test_rows_written_uses_dagsters_row_count_key() -> None:
     assert rows_written(7) == {"dagster/row_count": 7}
+
+
+def test_a_range_run_does_not_claim_its_total_for_each_partition() -> None:
+    partitions = dg.DailyPartitionsDefinition(start_date="2016-04-01")
+
+    def counts(run: dg.ExecuteInProcessResult) -> dict[str, dict[str, object]]:
+        return {
+            e.partition: {k: v.value for k, v in e.materialization.metadata.items()}
+            for e in run.get_asset_materialization_events()
+        }
+
+    @dg.asset(partitions_def=partitions, backfill_policy=dg.BackfillPolicy.single_run())
+    def days(context) -> dg.MaterializeResult:  # type: ignore[no-untyped-def]
+        return dg.MaterializeResult(metadata=rows_written(5 * len(context.partition_keys), context))
+
+    job = dg.define_asset_job("days_job", selection=[days]).resolve(
+        asset_graph=dg.Definitions(assets=[days]).resolve_asset_graph()
+    )
+    with dg.instance_for_test() as instance:
+        one = job.execute_in_process(instance=instance, partition_key="2016-04-03")
+        assert counts(one) == {"2016-04-03": {"dagster/row_count": 5}}
+        tags = {
+            "dagster/asset_partition_range_start": "2016-04-03",
+            "dagster/asset_partition_range_end": "2016-04-05",
+        }
+        three = job.execute_in_process(instance=instance, tags=tags)
+    by_partition = counts(three)
+    assert sorted(by_partition) == ["2016-04-03", "2016-04-04", "2016-04-05"]
+    for metadata in by_partition.values():
+        assert metadata == {"rows_in_run": 15, "partitions_in_run": 3}

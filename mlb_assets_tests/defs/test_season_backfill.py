@@ -18,9 +18,11 @@ pytestmark = [pytest.mark.archive, pytest.mark.slow]
 SEASON_START, SEASON_END = date(2016, 4, 3), date(2016, 11, 2)
 
 
-def _backfill(url: str, archive_dir: Path, home: Path, start: date, end: date) -> dict[str, int]:
+def _backfill(
+    url: str, archive_dir: Path, home: Path, start: date, end: date, on_step=None
+) -> dict[str, int]:  # type: ignore[no-untyped-def]
     result = run_season_backfill(
-        start, end, resources=make_resources(url, archive_dir, home), quiet=True
+        start, end, resources=make_resources(url, archive_dir, home), quiet=True, on_step=on_step
     )
     assert result.success
     return table_counts(create_warehouse_engine(url))
@@ -61,7 +63,20 @@ def test_full_2016_season_same_on_sqlite_and_postgres_and_idempotent(
 def test_one_week_partition_range_only_touches_its_dates(
     archive_dir: Path, sqlite_url: str, state_home: Path
 ) -> None:
-    first_week = _backfill(sqlite_url, archive_dir, state_home, date(2016, 4, 3), date(2016, 4, 9))
+    told: list[tuple[int, int, str]] = []
+    first_week = _backfill(
+        sqlite_url,
+        archive_dir,
+        state_home,
+        date(2016, 4, 3),
+        date(2016, 4, 9),
+        on_step=lambda *step: told.append(step),
+    )
+    # Progress: counts that only grow, the last (told before the run returned) all the steps.
+    done = [d for d, _, _ in told]
+    assert done == sorted(set(done))
+    assert told[-1][0] == told[-1][1] >= 7  # payloads, games, snapshots, lines, ... features
+    assert all(step for _, _, step in told)  # each report names the step that finished
     engine = create_warehouse_engine(sqlite_url)
     with engine.connect() as connection:
         dates = connection.execute(

@@ -204,7 +204,7 @@ def predictions(
     return dg.MaterializeResult(
         metadata={
             "rows": written,
-            **rows_written(written),
+            **rows_written(written, context),
             "games_without_decision_time": int(games["decision_at"].isna().sum()),
             "in_sample_rows": in_sample,
             "models": dg.MetadataValue.json(
@@ -340,7 +340,7 @@ def picks(
     return dg.MaterializeResult(
         metadata={
             "sides": written,
-            **rows_written(written),
+            **rows_written(written, context),
             "bets": len(bets),
             "paper_bets": len(paper),
             "betting_gate": dg.MetadataValue.json(
@@ -483,7 +483,7 @@ def bet_ledger(
     return dg.MaterializeResult(
         metadata={
             "bets": written,
-            **rows_written(written),
+            **rows_written(written, context),
             "paper_bets": int(paper.sum()),
             "settled": len(settled),
             "open": int(ledger["result"].isna().sum()),
@@ -571,7 +571,7 @@ def roi_rollups(
     return dg.MaterializeResult(
         metadata={
             **_headline_metadata(figures),
-            **rows_written(len(summary)),
+            **rows_written(len(summary), context),
             # Settled bets left out of the CLV means: they closed only at another point.
             "bets_without_same_point_close": int(
                 (ledger["result"].isin(["win", "loss", "push"]) & _other_point(ledger)).sum()

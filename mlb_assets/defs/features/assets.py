@@ -118,7 +118,7 @@ def game_feature_assets(context: dg.AssetExecutionContext, warehouse: WarehouseR
                 "games": int(part["game_id"].nunique()),
                 "features": int(part["name"].nunique()),
                 "values": len(part),
-                **rows_written(len(part)),
+                **rows_written(len(part), context),
                 "null_share": float(part["value"].isna().mean()) if len(part) else 0.0,
                 "preview": markdown_preview(wide.iloc[:, :8]),
             },

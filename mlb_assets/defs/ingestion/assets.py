@@ -119,7 +119,7 @@ def games(
     status_counts = frame["status"].value_counts().to_dict() if written else {}
     return dg.MaterializeResult(
         metadata={
-            **rows_written(written),
+            **rows_written(written, context),
             "quarantined": quarantined,
             "unmatched_source_games": len(unmatched),
             "other_dates_updated": updated,

@@ -71,7 +71,7 @@ def odds_snapshots(
     )
     return dg.MaterializeResult(
         metadata={
-            **rows_written(written),
+            **rows_written(written, context),
             "quotes_read": len(quotes),
             "quarantined": quarantined,
             "observations": result.observations,
@@ -114,7 +114,7 @@ def opening_closing_lines(
         written = replace_dates(connection, open_close_table, frame, start, end)
     context.log.info(f"opening_closing_lines {date_label(start, end)}: {written} rows")
     return dg.MaterializeResult(
-        metadata={**rows_written(written), "preview": markdown_preview(frame)}
+        metadata={**rows_written(written, context), "preview": markdown_preview(frame)}
     )
 
 
@@ -190,7 +190,7 @@ def line_movements(
     )
     return dg.MaterializeResult(
         metadata={
-            **rows_written(written),
+            **rows_written(written, context),
             "steam_moves": steam,
             "steam_not_claimed_observation_gap": unbracketed,
             "games_without_start_time": int(schedule["start_time_utc"].isna().sum()),

@@ -116,12 +116,16 @@ def market_consensus_assets(
     )
     yield dg.MaterializeResult(
         asset_key="market_consensus",
-        metadata={**rows_written(written), "books": books, "preview": markdown_preview(consensus)},
+        metadata={
+            **rows_written(written, context),
+            "books": books,
+            "preview": markdown_preview(consensus),
+        },
     )
     yield dg.MaterializeResult(
         asset_key="steam_events",
         metadata={
-            **rows_written(steam_written),
+            **rows_written(steam_written, context),
             "moves_not_claimed_observation_gap": unbracketed,
             "preview": markdown_preview(events),
         },
