@@ -1,12 +1,13 @@
 """Bulk reads and writes of DataFrames, the same calls on SQLite and Postgres.
 
-Postgres loads go through ``COPY ... FROM STDIN`` (CSV), never row-by-row INSERTs: each column
-is converted once into a typed Arrow array and Arrow's C++ writer renders the CSV, so Python
-never touches a row (``benchmarks/load.py`` measures it against a raw COPY of a ready file).
-SQLite loads use the driver's ``executemany`` with values already in SQLAlchemy's storage
-format, all rows in the caller's transaction.
-A partition is replaced inside the caller's transaction, so a crash leaves it either as it
-was or complete.
+Postgres loads go through ``COPY ... FROM STDIN``, never row-by-row INSERTs: each column is
+converted once into a typed Arrow array, then encoded with numpy in Postgres's binary COPY
+format (``pg_binary``), or rendered as CSV by Arrow's C++ writer for a table with a column the
+encoder does not handle (bytea). Rows are sent 20,000 at a time, so the server stores one chunk
+while the next is encoded, and Python never touches a row (``benchmarks/load.py`` measures it
+against a COPY of a ready file). SQLite loads use the driver's ``executemany`` with values
+already in SQLAlchemy's storage format, all rows in the caller's transaction. A partition is
+replaced inside the caller's transaction, so a crash leaves it either as it was or complete.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import sqlalchemy as sa
+
+from mlb_assets.lib.warehouse import pg_binary
 
 # Rows rendered and sent per COPY write (about 2 MB of odds snapshots).
 COPY_CHUNK_ROWS = 20_000
@@ -133,13 +136,47 @@ def csv_bytes(columns: list[sa.Column], frame: pd.DataFrame) -> bytes:
 
 
 def _copy_postgres(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
+    """Binary COPY when every column's server type has an encoder, CSV otherwise (bytea)."""
     columns = _check_columns(table, frame)
-    names = ", ".join(f'"{c.name}"' for c in columns)
-    statement = f"COPY {table.name} ({names}) FROM STDIN WITH (FORMAT csv)"
+    names = [c.name for c in columns]
+    encoders = pg_binary.encoders_for(pg_binary.column_types(connection, table.name), names)
+    if encoders is None:
+        copy_csv(connection, table, columns, frame)
+    else:
+        copy_binary(connection, table, columns, frame, encoders)
+
+
+def _copy_statement(table: sa.Table, columns: list[sa.Column], form: str) -> str:
+    listed = ", ".join(f'"{c.name}"' for c in columns)
+    return f"COPY {table.name} ({listed}) FROM STDIN WITH (FORMAT {form})"
+
+
+def copy_csv(
+    connection: sa.Connection, table: sa.Table, columns: list[sa.Column], frame: pd.DataFrame
+) -> None:
+    """``frame`` as CSV rendered by Arrow, a chunk of rows per write."""
     driver_connection = connection.connection.driver_connection
+    statement = _copy_statement(table, columns, "csv")
     with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for chunk in _csv_chunks(_arrow_table(columns, frame)):
             copy.write(chunk)
+
+
+def copy_binary(
+    connection: sa.Connection,
+    table: sa.Table,
+    columns: list[sa.Column],
+    frame: pd.DataFrame,
+    encoders: list[pg_binary.Encoder],
+) -> None:
+    """``frame`` in Postgres's binary COPY format, a chunk of rows per write."""
+    driver_connection = connection.connection.driver_connection
+    statement = _copy_statement(table, columns, "binary")
+    with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(pg_binary.HEADER)
+        for batch in _arrow_table(columns, frame).to_batches(max_chunksize=COPY_CHUNK_ROWS):
+            copy.write(pg_binary.encode_rows(batch, encoders))
+        copy.write(pg_binary.TRAILER)
 
 
 def _insert_sqlite(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> None:
